@@ -1,0 +1,82 @@
+// ObjectStore: where tern keeps bulk bytes (large task inputs and results,
+// captured logs, later matrix blocks, shuffle partitions and runtimes).
+//
+// An object is an immutable byte string under a key. Keys are relative paths:
+// non-empty, made of '/'-separated segments, none empty, "." or "..", no NUL.
+// Every implementation is thread-safe, and safe across processes when the
+// backing storage is shared (file://, s3://). A Put is atomic: a concurrent
+// reader sees the whole old object or the whole new one, never a torn one.
+//
+// Open() picks the implementation from the URI's scheme:
+//   file:///abs/dir    a directory on a local or shared file system; it must
+//                      exist (tern never guesses where to create one)
+//   mem://name         process-local memory; stores with the same name share
+//                      objects within one process (tests, in-process runs)
+//
+// The public methods check their arguments once for every implementation and
+// then call the private virtual *Impl methods (the non-virtual-interface
+// idiom).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tern {
+
+class ObjectStore {
+ public:
+  // Opens the store named by uri.
+  // Throws Error(kInvalidArgument) for a malformed URI or an unknown scheme,
+  // Error(kNotFound) when a file:// directory does not exist,
+  // Error(kUnavailable)/Error(kPermissionDenied) for unreachable or refusing
+  // servers.
+  static std::unique_ptr<ObjectStore> Open(const std::string& uri);
+
+  ObjectStore() = default;
+  ObjectStore(const ObjectStore&) = delete;
+  ObjectStore& operator=(const ObjectStore&) = delete;
+  virtual ~ObjectStore() = default;
+
+  // Stores data under key, replacing any existing object atomically.
+  void Put(std::string_view key, std::string_view data);
+
+  // Returns the whole object, or std::nullopt if key does not exist.
+  std::optional<std::string> Get(std::string_view key);
+
+  // Returns up to length bytes starting at offset (fewer at the end of the
+  // object; empty when offset >= size).
+  // Throws Error(kNotFound) if key does not exist.
+  std::string GetRange(std::string_view key, uint64_t offset, uint64_t length);
+
+  // Returns the object's size in bytes, or std::nullopt if it does not exist.
+  std::optional<uint64_t> Size(std::string_view key);
+
+  // Returns every key that starts with prefix (a plain string prefix, not a
+  // path), sorted. An empty prefix lists the whole store.
+  std::vector<std::string> List(std::string_view prefix);
+
+  // Removes key. Removing a missing key is not an error.
+  void Delete(std::string_view key);
+
+  // The URI this store was opened with (secrets masked).
+  virtual std::string Uri() const = 0;
+
+  // Throws Error(kInvalidArgument) naming key if it is not a valid key.
+  static void CheckKey(std::string_view key);
+
+ private:
+  virtual void PutImpl(const std::string& key, std::string_view data) = 0;
+  virtual std::optional<std::string> GetImpl(const std::string& key) = 0;
+  virtual std::optional<std::string> GetRangeImpl(const std::string& key,
+                                                  uint64_t offset,
+                                                  uint64_t length) = 0;
+  virtual std::optional<uint64_t> SizeImpl(const std::string& key) = 0;
+  virtual std::vector<std::string> ListImpl(const std::string& prefix) = 0;
+  virtual void DeleteImpl(const std::string& key) = 0;
+};
+
+}  // namespace tern

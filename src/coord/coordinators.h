@@ -1,0 +1,18 @@
+// Constructors of the Coordinator implementations, used by Coordinator::Open().
+#pragma once
+
+#include <memory>
+
+#include "tern/coordinator.h"
+#include "util/uri.h"
+
+namespace tern {
+
+// sqlite:///abs/path/file.db. Throws Error(kNotFound) if the directory is
+// missing.
+std::unique_ptr<Coordinator> OpenSqliteCoordinator(const Uri& uri);
+
+// mem://name. Coordinators with the same name share state in this process.
+std::unique_ptr<Coordinator> OpenMemCoordinator(const Uri& uri);
+
+}  // namespace tern

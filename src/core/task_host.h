@@ -1,0 +1,94 @@
+// TaskHost: the child process in which a worker runs its tasks.
+//
+// A task's crash, runaway loop or memory blow-up must cost only itself, so the
+// worker (the supervisor) never runs user code: it forks a host process, sends
+// it a batch of inputs over a pipe, and reads back one outcome frame per task.
+// The host's stdout and stderr go to a memory file that the supervisor slices
+// per task. By default a host runs one task and exits (every task starts from
+// a fresh process); with reuse the host lives on across tasks and batches of a
+// job, which removes the fork from the per-task cost.
+//
+// The supervisor enforces the task timeout and memory limit (SIGKILL), notices
+// a host's death at once (pidfd), and calls a heartbeat so the worker can renew
+// leases and see cancellation. Not thread-safe: one TaskHost per worker thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tern/errors.h"
+#include "tern/internal/function_ref.h"
+
+namespace tern::internal {
+
+struct HostLimits {
+  std::chrono::milliseconds timeout{0};  // 0: none
+  uint64_t memory_limit_bytes = 0;       // 0: none
+  bool reuse = false;
+};
+
+struct Outcome {
+  bool ok = false;
+  bool cancelled = false;  // abandoned because the heartbeat said so
+  FailureKind kind = FailureKind::kUserException;
+  std::string type;  // exception type or signal name
+  std::string message;
+  std::string payload;  // encoded result when ok
+  std::string log;      // captured output of this task
+  int64_t started_us = 0;
+  int64_t finished_us = 0;
+};
+
+class TaskHost {
+ public:
+  // reader serves reducers inside the host; it must connect lazily (it is
+  // first used in the child process).
+  explicit TaskHost(MapResultReader* reader);
+  TaskHost(const TaskHost&) = delete;
+  TaskHost& operator=(const TaskHost&) = delete;
+  ~TaskHost();
+
+  // Runs fn over inputs and returns one outcome per input, in order. heartbeat
+  // runs at least every heartbeat_interval while tasks run; when it returns
+  // false the batch is abandoned (the host is killed, the rest are cancelled).
+  std::vector<Outcome> Run(const std::string& job, const FunctionRef& fn,
+                           const std::string& extra,
+                           const std::vector<std::string>& inputs,
+                           const HostLimits& limits,
+                           const std::function<bool()>& heartbeat,
+                           std::chrono::milliseconds heartbeat_interval);
+
+ private:
+  // Runs inputs[first..] in one host until all finish or the host dies;
+  // appends their outcomes. Returns false when the heartbeat cancelled.
+  bool RunInHost(const FunctionRef& fn, const std::string& extra,
+                 const std::vector<std::string>& inputs, size_t first,
+                 size_t count, const HostLimits& limits,
+                 const std::function<bool()>& heartbeat,
+                 std::chrono::milliseconds heartbeat_interval,
+                 std::vector<Outcome>& outcomes);
+  void Spawn(const HostLimits& limits);
+  Outcome Reap(FailureKind killed_for, const std::string& why);
+  void Kill();
+
+  MapResultReader* reader_;
+  int log_fd_ = -1;        // memfd shared with every host
+  uint64_t log_read_ = 0;  // where the current task's output begins
+  pid_t pid_ = -1;
+  int pidfd_ = -1;
+  int to_host_ = -1;
+  int from_host_ = -1;
+  uint64_t baseline_rss_ = 0;
+  std::string job_key_;  // identity of the job the live host serves
+};
+
+// Entry of a forked host process (never returns).
+[[noreturn]] void HostMain(int in_fd, int out_fd, bool reuse,
+                           MapResultReader* reader);
+
+}  // namespace tern::internal

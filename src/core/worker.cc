@@ -1,0 +1,304 @@
+// The worker loop: lease tasks -> fetch inputs -> run them in a task host ->
+// store large outputs -> commit records (first commit wins) -> ack.
+//
+// Workers keep no state that matters: a worker may be killed at any moment and
+// its leased tasks reappear when their leases expire. The lease batch adapts to
+// task length: short tasks are leased many at a time to amortise coordinator
+// round trips, long ones one at a time so that siblings spread over workers.
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "core/records.h"
+#include "core/runtime.h"
+#include "core/task_host.h"
+#include "tern/coordinator.h"
+#include "tern/object_store.h"
+#include "tern/options.h"
+
+namespace tern::internal {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kTargetBatchTime = std::chrono::milliseconds(20);
+constexpr int kMaxBatch = 256;
+constexpr uint64_t kInlineLogBytes = 4096;
+
+struct Job {
+  StoredJob spec;
+  std::string extra;
+  std::string refusal;  // why this worker will not run it, if it will not
+};
+
+struct Task {
+  LeasedMessage lease;
+  TaskMessage message;
+  std::string input;
+  std::optional<TaskRecord> early;  // decided without running the task
+};
+
+class Worker {
+ public:
+  explicit Worker(const ExecutorOptions& options)
+      : options_(options),
+        store_(ObjectStore::Open(options.store)),
+        coordinator_(Coordinator::Open(options.coordinator)),
+        queue_(QueueName(RuntimeHash())),
+        name_(ProcessName()),
+        reader_(options.store, options.coordinator),
+        host_(&reader_) {}
+
+  int Run() {
+    auto idle_since = Clock::now();
+    for (;;) {
+      auto idle_left = options_.worker_idle - (Clock::now() - idle_since);
+      auto wait =
+          std::max(std::chrono::duration_cast<Millis>(idle_left), Millis(1));
+      std::vector<LeasedMessage> batch =
+          coordinator_->Lease(queue_, batch_size_, options_.lease, wait);
+      if (batch.empty()) {
+        if (Clock::now() - idle_since >= options_.worker_idle) return 0;
+        continue;
+      }
+      auto start = Clock::now();
+      Process(batch);
+      AdaptBatch(Clock::now() - start, batch.size());
+      idle_since = Clock::now();
+    }
+  }
+
+ private:
+  void AdaptBatch(Clock::duration spent, size_t tasks) {
+    auto per_task = spent / std::max<size_t>(tasks, 1);
+    int fit = per_task.count() > 0
+                  ? static_cast<int>(kTargetBatchTime / per_task)
+                  : kMaxBatch;
+    batch_size_ = std::clamp(fit, 1, kMaxBatch);
+  }
+
+  void Process(std::vector<LeasedMessage>& batch) {
+    std::vector<Task> tasks;
+    for (LeasedMessage& lease : batch) {
+      Task& task = tasks.emplace_back();
+      task.lease = std::move(lease);
+      task.message = Decode<TaskMessage>(task.lease.body, "task message");
+    }
+    // Consecutive tasks of one job run together.
+    size_t begin = 0;
+    while (begin < tasks.size()) {
+      size_t end = begin + 1;
+      while (end < tasks.size() &&
+             tasks[end].message.job == tasks[begin].message.job)
+        ++end;
+      ProcessJob(tasks, begin, end);
+      begin = end;
+    }
+  }
+
+  const Job& LoadJob(const std::string& id) {
+    auto cached = jobs_.find(id);
+    if (cached != jobs_.end()) return cached->second;
+    if (jobs_.size() > 64) jobs_.clear();
+    Job& job = jobs_[id];
+    std::optional<std::string> spec = coordinator_->Get(JobKey(id, "spec"));
+    if (!spec) {
+      job.refusal = "job " + id + " has no spec in " + coordinator_->Uri();
+      return job;
+    }
+    job.spec = Decode<StoredJob>(*spec, "job spec");
+    if (job.spec.runtime != RuntimeHash()) {
+      job.refusal = "refusing to run job " + id +
+                    ": it was submitted by a binary with sha256 " +
+                    job.spec.runtime + ", this worker runs " + RuntimeHash();
+      return job;
+    }
+    if (!job.spec.extra_key.empty()) {
+      std::optional<std::string> extra = store_->Get(job.spec.extra_key);
+      if (!extra) {
+        job.refusal =
+            "extra arguments object '" + job.spec.extra_key + "' is missing";
+        return job;
+      }
+      job.extra = std::move(*extra);
+    } else {
+      job.extra = job.spec.extra;
+    }
+    return job;
+  }
+
+  TaskRecord NewRecord(const Task& task) {
+    TaskRecord record;
+    record.index = task.message.index;
+    record.attempt = task.lease.delivery;
+    record.worker = name_;
+    record.enqueued_us = task.message.enqueued_us;
+    record.started_us = record.finished_us = NowMicros();
+    return record;
+  }
+
+  TaskRecord Failure(const Task& task, FailureKind kind, std::string message) {
+    TaskRecord record = NewRecord(task);
+    record.failure_kind = static_cast<int>(kind);
+    record.error_message = std::move(message);
+    return record;
+  }
+
+  // Decides the tasks that cannot run: a refused job, attempts used up, a
+  // missing input. Fetches the inputs of the others.
+  void Prepare(const Job& job, Task& task) {
+    if (!job.refusal.empty()) {
+      task.early = Failure(task, FailureKind::kInfrastructure, job.refusal);
+    } else if (task.lease.delivery > job.spec.max_attempts) {
+      task.early =
+          Failure(task, FailureKind::kWorkerLost,
+                  "the task's worker died or lost its lease on each of " +
+                      std::to_string(job.spec.max_attempts) + " attempts");
+    } else if (!task.message.input_key.empty()) {
+      std::optional<std::string> input = store_->Get(task.message.input_key);
+      if (!input) {
+        task.early = Failure(task, FailureKind::kInfrastructure,
+                             "input object '" + task.message.input_key +
+                                 "' is missing from " + store_->Uri());
+      } else {
+        task.input = std::move(*input);
+      }
+    } else {
+      task.input = std::move(task.message.input);
+    }
+  }
+
+  bool Cancelled(const std::string& job) {
+    return coordinator_->Get(JobKey(job, "cancelled")).has_value();
+  }
+
+  void ProcessJob(std::vector<Task>& tasks, size_t begin, size_t end) {
+    const std::string& id = tasks[begin].message.job;
+    if (Cancelled(id)) {
+      AckAll(tasks, begin, end);
+      return;
+    }
+    const Job& job = LoadJob(id);
+    std::vector<Task*> runnable;
+    std::vector<std::string> inputs;
+    for (size_t i = begin; i < end; ++i) {
+      Prepare(job, tasks[i]);
+      if (!tasks[i].early) {
+        runnable.push_back(&tasks[i]);
+        inputs.push_back(std::move(tasks[i].input));
+      }
+    }
+    std::vector<Outcome> outcomes;
+    if (!runnable.empty()) outcomes = RunTasks(job, runnable, inputs);
+    std::vector<TaskRecord> records;
+    std::vector<const Task*> owners;
+    for (size_t i = begin, r = 0; i < end; ++i) {
+      Task& task = tasks[i];
+      if (task.early) {
+        records.push_back(std::move(*task.early));
+      } else {
+        Outcome& outcome = outcomes[r];
+        uint64_t input_bytes = inputs[r].size();
+        ++r;
+        if (outcome.cancelled) continue;
+        records.push_back(ToRecord(job, task, outcome, input_bytes));
+      }
+      owners.push_back(&task);
+    }
+    Commit(id, records, owners);
+    std::vector<std::string> cancelled;
+    for (Task* task : runnable) {
+      bool committed =
+          std::find(owners.begin(), owners.end(), task) != owners.end();
+      if (!committed) cancelled.push_back(task->lease.id);
+    }
+    if (!cancelled.empty()) coordinator_->Ack(queue_, cancelled);
+  }
+
+  void AckAll(const std::vector<Task>& tasks, size_t begin, size_t end) {
+    std::vector<std::string> ids;
+    for (size_t i = begin; i < end; ++i) ids.push_back(tasks[i].lease.id);
+    coordinator_->Ack(queue_, ids);
+  }
+
+  std::vector<Outcome> RunTasks(const Job& job,
+                                const std::vector<Task*>& runnable,
+                                const std::vector<std::string>& inputs) {
+    HostLimits limits{Millis(job.spec.task_timeout_ms),
+                      job.spec.memory_limit_bytes, job.spec.reuse_processes};
+    auto heartbeat = [&] {
+      for (Task* task : runnable) {
+        coordinator_->Renew(queue_, task->lease, options_.lease);
+      }
+      return !Cancelled(job.spec.id);
+    };
+    return host_.Run(job.spec.id, job.spec.function, job.extra, inputs, limits,
+                     heartbeat, std::max(options_.lease / 3, Millis(1)));
+  }
+
+  TaskRecord ToRecord(const Job& job, const Task& task, Outcome& outcome,
+                      uint64_t input_bytes) {
+    TaskRecord record = NewRecord(task);
+    record.ok = outcome.ok;
+    record.failure_kind = static_cast<int>(outcome.kind);
+    record.error_type = std::move(outcome.type);
+    record.error_message = std::move(outcome.message);
+    record.started_us =
+        outcome.started_us ? outcome.started_us : record.started_us;
+    record.finished_us = outcome.finished_us;
+    record.input_bytes = input_bytes;
+    record.output_bytes = outcome.payload.size();
+    uint64_t index = task.message.index;
+    if (outcome.payload.size() > job.spec.inline_limit_bytes) {
+      record.result_key = AttemptKey(job.spec.id, "out", index, record.attempt);
+      store_->Put(record.result_key, outcome.payload);
+    } else {
+      record.result = std::move(outcome.payload);
+    }
+    if (outcome.log.size() > kInlineLogBytes) {
+      record.log_key = AttemptKey(job.spec.id, "log", index, record.attempt);
+      store_->Put(record.log_key, outcome.log);
+    } else {
+      record.log = std::move(outcome.log);
+    }
+    return record;
+  }
+
+  // Commits records; a losing attempt's objects are removed again.
+  void Commit(const std::string& job, const std::vector<TaskRecord>& records,
+              const std::vector<const Task*>& owners) {
+    if (records.empty()) return;
+    std::vector<tern::Commit> commits;
+    commits.reserve(records.size());
+    for (size_t i = 0; i < records.size(); ++i) {
+      commits.push_back(tern::Commit{TaskKey(job, records[i].index),
+                                     Encode(records[i]), JobKey(job, "events"),
+                                     queue_, owners[i]->lease.id});
+    }
+    std::vector<bool> won = coordinator_->CommitResults(commits);
+    for (size_t i = 0; i < records.size(); ++i) {
+      if (won[i]) continue;
+      if (!records[i].result_key.empty()) store_->Delete(records[i].result_key);
+      if (!records[i].log_key.empty()) store_->Delete(records[i].log_key);
+    }
+  }
+
+  ExecutorOptions options_;
+  std::unique_ptr<ObjectStore> store_;
+  std::unique_ptr<Coordinator> coordinator_;
+  std::string queue_;
+  std::string name_;
+  StoredResultReader reader_;
+  TaskHost host_;
+  std::map<std::string, Job> jobs_;
+  int batch_size_ = 1;
+};
+
+}  // namespace
+
+int RunWorker() {
+  ExecutorOptions options = LoadOptions();
+  Worker worker(options);
+  return worker.Run();
+}
+
+}  // namespace tern::internal

@@ -1,0 +1,188 @@
+// Supervision: every way a task can fail is reported as what it is, and a
+// worker killed mid-task loses nothing.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <stdexcept>
+#include <thread>
+
+#include "core/client.h"
+#include "core/records.h"
+#include "core/runtime.h"
+#include "core/test_env.h"
+
+namespace tern {
+namespace {
+
+using testing_support::ExecutorTest;
+
+int Throws(int x) {
+  std::printf("about to fail on %d\n", x);
+  if (x == 2) throw std::invalid_argument("bad input " + std::to_string(x));
+  return x;
+}
+
+int Segfaults(int) {
+  volatile int* null = nullptr;
+  return *null;
+}
+
+int Aborts(int) { std::abort(); }
+
+int Exits(int) { std::exit(3); }
+
+int Spins(int) {
+  volatile uint64_t i = 0;
+  for (;;) i = i + 1;
+}
+
+size_t HogsMemory(int) {
+  std::vector<std::vector<char>> blocks;
+  for (;;) blocks.emplace_back(16 << 20, 1);
+}
+
+struct Unusual {};
+int ThrowsNonStd(int) { throw Unusual{}; }
+
+template <class F>
+TaskError FailureOf(F&& f, const ExecutorOptions& options) {
+  Executor ex(options);
+  auto future = ex.CallAsync(f, 1);
+  try {
+    future.Result();
+  } catch (const TaskError& e) {
+    EXPECT_EQ(future.State(), TaskState::kFailed);
+    return e;
+  }
+  ADD_FAILURE() << "the task did not fail";
+  return TaskError(0, FailureKind::kInfrastructure, "", "", "", 0);
+}
+
+TEST_F(ExecutorTest, UserExceptionNamesTaskTypeAndMessage) {
+  Executor ex(Options());
+  auto futures = ex.Map(Throws, std::vector<int>{0, 1, 2, 3});
+  EXPECT_EQ(futures[1].Result(), 1);
+  try {
+    futures[2].Result();
+    FAIL() << "expected a TaskError";
+  } catch (const TaskError& e) {
+    EXPECT_EQ(e.task_index(), 2u);
+    EXPECT_EQ(e.kind(), FailureKind::kUserException);
+    EXPECT_EQ(e.type(), "std::invalid_argument");
+    EXPECT_EQ(e.message(), "bad input 2");
+    EXPECT_EQ(e.log(), "about to fail on 2\n");
+    EXPECT_EQ(e.attempt(), 1);
+    EXPECT_NE(std::string(e.what()).find("task 2 failed"), std::string::npos);
+  }
+  EXPECT_THROW(GetAllResults(futures), TaskError);
+}
+
+TEST_F(ExecutorTest, NonStdExceptionIsNamed) {
+  TaskError e = FailureOf(ThrowsNonStd, Options());
+  EXPECT_EQ(e.kind(), FailureKind::kUserException);
+  EXPECT_NE(e.type().find("Unusual"), std::string::npos);
+}
+
+TEST_F(ExecutorTest, SegfaultIsACrash) {
+  TaskError e = FailureOf(Segfaults, Options());
+  EXPECT_EQ(e.kind(), FailureKind::kCrash);
+  EXPECT_NE(e.type().find("SIGSEGV"), std::string::npos) << e.type();
+}
+
+TEST_F(ExecutorTest, AbortIsACrash) {
+  TaskError e = FailureOf(Aborts, Options());
+  EXPECT_EQ(e.kind(), FailureKind::kCrash);
+  EXPECT_NE(e.type().find("SIGABRT"), std::string::npos) << e.type();
+}
+
+TEST_F(ExecutorTest, ExitIsACrash) {
+  TaskError e = FailureOf(Exits, Options());
+  EXPECT_EQ(e.kind(), FailureKind::kCrash);
+  EXPECT_NE(e.message().find("status 3"), std::string::npos) << e.message();
+}
+
+TEST_F(ExecutorTest, EndlessLoopHitsTheTimeout) {
+  auto options = Options();
+  options.task_timeout = std::chrono::milliseconds(500);
+  TaskError e = FailureOf(Spins, options);
+  EXPECT_EQ(e.kind(), FailureKind::kTimeout);
+  EXPECT_NE(e.message().find("500 ms"), std::string::npos) << e.message();
+}
+
+TEST_F(ExecutorTest, MemoryHogHitsTheLimit) {
+  auto options = Options();
+  options.memory_limit_bytes = 128 << 20;
+  TaskError e = FailureOf(HogsMemory, options);
+  EXPECT_EQ(e.kind(), FailureKind::kOutOfMemory) << e.what();
+}
+
+TEST_F(ExecutorTest, ReusedHostSurvivesNeighboursCrash) {
+  auto options = Options();
+  options.reuse_processes = true;
+  Executor ex(options);
+  auto futures = ex.Map(
+      [](int x) {
+        if (x == 3) std::abort();
+        return x;
+      },
+      std::vector<int>{0, 1, 2, 3, 4, 5});
+  for (int i : {0, 1, 2, 4, 5}) EXPECT_EQ(futures[i].Result(), i);
+  EXPECT_THROW(futures[3].Result(), TaskError);
+}
+
+// Task 0 tells the test its worker's pid on its first attempt and sleeps; the
+// test kills that worker with SIGKILL. The task must still finish, once.
+int ReportWorkerThenSleep(const std::string& pid_file) {
+  if (!std::ifstream(pid_file)) {
+    std::ofstream(pid_file + ".tmp") << getppid();
+    std::rename((pid_file + ".tmp").c_str(), pid_file.c_str());
+    sleep(30);
+  }
+  return 42;
+}
+
+TEST_F(ExecutorTest, KilledWorkersTaskIsRerunAndCountedOnce) {
+  auto options = Options();
+  options.lease = std::chrono::milliseconds(500);
+  Executor ex(options);
+  std::string pid_file = dir() + "/worker.pid";
+  auto future = ex.CallAsync(ReportWorkerThenSleep, pid_file);
+  pid_t worker = 0;
+  while (!(std::ifstream(pid_file) >> worker)) usleep(10000);
+  ASSERT_EQ(kill(worker, SIGKILL), 0);
+  EXPECT_EQ(future.Result(), 42);
+  EXPECT_EQ(future.Info().attempt, 2);
+
+  auto coordinator = Coordinator::Open(options.coordinator);
+  auto events = coordinator->Read(internal::JobKey(future.job_id(), "events"),
+                                  0, 100, std::chrono::milliseconds(0));
+  EXPECT_EQ(events.size(), 1u);
+}
+
+TEST_F(ExecutorTest, WorkerRefusesAJobOfAnotherBinary) {
+  auto client = std::make_shared<internal::Client>(Options());
+  internal::StoredJob job;
+  job.id = "foreign-job";
+  job.kind = "map";
+  job.runtime = std::string(64, '0');
+  job.tasks = 1;
+  client->coordinator().Put(internal::JobKey(job.id, "spec"),
+                            internal::Encode(job));
+  internal::JobHandleImpl handle(client, job.id, 1);
+  client->Enqueue(
+      {internal::Encode(internal::TaskMessage{job.id, 0, "", "", 0})});
+  try {
+    handle.ResultBytes(0);
+    FAIL() << "the worker ran a foreign binary's job";
+  } catch (const TaskError& e) {
+    EXPECT_EQ(e.kind(), FailureKind::kInfrastructure);
+    EXPECT_NE(e.message().find("refusing"), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find(internal::RuntimeHash()), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace tern
