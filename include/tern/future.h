@@ -102,26 +102,34 @@ template <class T>
 WaitResult<T> Wait(const std::vector<Future<T>>& futures,
                    WaitMode mode = ALL_COMPLETED,
                    std::optional<std::chrono::milliseconds> timeout = {}) {
-  auto finished = [&] {
-    uint64_t n = 0;
-    for (const auto& f : futures) n += f.Done();
-    return n;
-  };
-  if (mode != ALWAYS) {
+  if (mode != ALWAYS && !futures.empty()) {
     std::optional<std::chrono::steady_clock::time_point> deadline;
     if (timeout) deadline = std::chrono::steady_clock::now() + *timeout;
-    uint64_t needed = mode == ALL_COMPLETED ? futures.size() : 1;
-    if (futures.empty()) needed = 0;
-    internal::WaitUntil(
-        [&] { return finished() >= needed; },
-        [&] {
-          return std::pair{finished(), uint64_t(futures.size())};
-        },
-        deadline);
+    // For ALL_COMPLETED a cursor walks the futures once in all, so waiting
+    // for n tasks costs O(n) however they finish; progress is counted only
+    // when the bar is redrawn.
+    size_t cursor = 0;
+    auto done = [&] {
+      if (mode == ALL_COMPLETED) {
+        while (cursor < futures.size() && futures[cursor].Done()) ++cursor;
+        return cursor == futures.size();
+      }
+      for (const auto& f : futures) {
+        if (f.Done()) return true;
+      }
+      return false;
+    };
+    auto progress = [&] {
+      uint64_t finished = 0;
+      for (const auto& f : futures) finished += f.Done();
+      return std::pair{finished, uint64_t(futures.size())};
+    };
+    internal::WaitUntil(done, progress, deadline);
   }
   WaitResult<T> result;
-  for (const auto& f : futures)
+  for (const auto& f : futures) {
     (f.Done() ? result.done : result.not_done).push_back(f);
+  }
   return result;
 }
 

@@ -45,6 +45,7 @@ struct State {
 
 std::shared_ptr<State> StateNamed(const std::string& name) {
   static std::mutex mu;
+  // Never destroyed, so a coordinator may outlive main() safely.
   static auto* states = new std::map<std::string, std::shared_ptr<State>>;
   std::lock_guard<std::mutex> lock(mu);
   std::shared_ptr<State>& state = (*states)[name];

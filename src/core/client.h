@@ -41,6 +41,10 @@ class Client {
   void Enqueue(const std::vector<std::string>& bodies);
   // Starts workers while tasks are pending; stops when no job is unfinished.
   void Track(int delta_unfinished_jobs);
+  // A coordinator connection of the caller's own, for reads that block; give
+  // it back for reuse, as opening one costs more than a task's round trip.
+  std::unique_ptr<Coordinator> BorrowConnection();
+  void ReturnConnection(std::unique_ptr<Coordinator> connection);
 
  private:
   void Monitor();
@@ -53,6 +57,7 @@ class Client {
   std::mutex mutex_;
   std::condition_variable wake_;
   int unfinished_jobs_ = 0;
+  std::vector<std::unique_ptr<Coordinator>> spare_connections_;
   bool stopping_ = false;
   std::thread monitor_;
 };
@@ -76,6 +81,7 @@ class JobHandleImpl : public JobHandle {
  private:
   void Watch();
   void Deliver(std::vector<Event>& events);
+  void CheckIndex(uint64_t index) const;
   std::optional<TaskRecord> RecordOf(uint64_t index);
 
   std::shared_ptr<Client> client_;

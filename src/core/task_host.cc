@@ -56,7 +56,8 @@ struct HostOutcome {
               std::string("task host: ") + what + ": " + std::strerror(errno));
 }
 
-uint64_t ProcessMemory(pid_t pid, int field) {  // field 0: size, 1: resident
+// Field 0 of /proc/<pid>/statm is the virtual size, field 1 the resident set.
+uint64_t ProcessMemory(pid_t pid, int field) {
   std::ifstream statm("/proc/" + std::to_string(pid) + "/statm");
   uint64_t pages[2] = {0, 0};
   statm >> pages[0] >> pages[1];
@@ -73,15 +74,15 @@ std::string SignalName(int signal) {
 
 // ---- The child side.
 
-HostOutcome RunOne(const HostBatch& batch, const std::string& input,
+HostOutcome RunOne(const HostWork& work, const std::string& input,
                    MapResultReader* reader) {
   HostOutcome outcome;
   outcome.started_us = NowMicros();
   try {
     auto trampoline = reinterpret_cast<Trampoline>(
-        const_cast<void*>(Resolve(batch.function.trampoline)));
+        const_cast<void*>(Resolve(work.function.trampoline)));
     outcome.payload =
-        trampoline(Call{batch.function.state, input, batch.extra, reader});
+        trampoline(Call{work.function.state, input, work.extra, reader});
     outcome.ok = true;
   } catch (const std::bad_alloc&) {
     outcome.kind = static_cast<int>(FailureKind::kOutOfMemory);
@@ -103,22 +104,31 @@ HostOutcome RunOne(const HostBatch& batch, const std::string& input,
 
 }  // namespace
 
-void HostMain(int in_fd, int out_fd, bool reuse, MapResultReader* reader) {
+void RunBatch(const HostWork& work, int out_fd, MapResultReader* reader) {
+  for (const std::string& input : work.inputs) {
+    HostOutcome outcome = RunOne(work, input, reader);
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+    struct stat st {};
+    fstat(STDOUT_FILENO, &st);
+    outcome.log_end = st.st_size;
+    if (!WriteFrame(out_fd, Encode(outcome))) std::_Exit(0);
+  }
+}
+
+void HostMain(int in_fd, int out_fd, const HostWork* first,
+              MapResultReader* reader) {
+  if (first) {  // a fresh process for this work alone
+    RunBatch(*first, out_fd, reader);
+    std::_Exit(0);
+  }
   for (;;) {
     std::string frame;
     if (!ReadFrame(in_fd, &frame)) std::_Exit(0);
     auto batch = Decode<HostBatch>(frame, "task batch");
-    for (const std::string& input : batch.inputs) {
-      HostOutcome outcome = RunOne(batch, input, reader);
-      std::cout.flush();
-      std::cerr.flush();
-      std::fflush(nullptr);
-      struct stat st {};
-      fstat(STDOUT_FILENO, &st);
-      outcome.log_end = st.st_size;
-      if (!WriteFrame(out_fd, Encode(outcome))) std::_Exit(0);
-    }
-    if (!reuse) std::_Exit(0);
+    RunBatch(HostWork{batch.function, batch.extra, batch.inputs}, out_fd,
+             reader);
   }
 }
 
@@ -143,18 +153,20 @@ void TaskHost::Kill() {
   close(to_host_);
   close(from_host_);
   pid_ = -1;
-  job_key_.clear();
 }
 
-void TaskHost::Spawn(const HostLimits& limits) {
+void TaskHost::Spawn(const HostLimits& limits, const HostWork* work) {
   int down[2], up[2];
   if (pipe2(down, O_CLOEXEC) != 0 || pipe2(up, O_CLOEXEC) != 0)
     SystemFailure("pipe");
   ftruncate(log_fd_, 0);
   log_read_ = 0;
   std::fflush(nullptr);
-  baseline_rss_ = ProcessMemory(getpid(), 1);
-  uint64_t baseline_size = ProcessMemory(getpid(), 0);
+  uint64_t baseline_size = 0;
+  if (limits.memory_limit_bytes > 0) {
+    baseline_rss_ = ProcessMemory(getpid(), 1);
+    baseline_size = ProcessMemory(getpid(), 0);
+  }
   pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) SystemFailure("fork");
@@ -173,7 +185,7 @@ void TaskHost::Spawn(const HostLimits& limits) {
       rlimit limit{cap, cap};
       setrlimit(RLIMIT_AS, &limit);
     }
-    HostMain(down[0], up[1], limits.reuse, reader_);
+    HostMain(down[0], up[1], work, reader_);
   }
   close(down[0]);
   close(up[1]);
@@ -228,27 +240,32 @@ Outcome TaskHost::Reap(FailureKind killed_for, const std::string& why) {
   close(pidfd_);
   close(to_host_);
   close(from_host_);
-  job_key_.clear();
   return outcome;
 }
 
 std::vector<Outcome> TaskHost::Run(
-    const std::string& job, const FunctionRef& fn, const std::string& extra,
+    const FunctionRef& fn, const std::string& extra,
     const std::vector<std::string>& inputs, const HostLimits& limits,
     const std::function<bool()>& heartbeat,
     std::chrono::milliseconds heartbeat_interval) {
-  if (pid_ >= 0 && job_key_ != job) Kill();
+  // A reused host serves any job whose memory limit (fixed at its fork) fits.
+  if (pid_ >= 0 && host_memory_limit_ != limits.memory_limit_bytes) Kill();
   std::vector<Outcome> outcomes;
   outcomes.reserve(inputs.size());
   while (outcomes.size() < inputs.size()) {
     size_t first = outcomes.size();
     size_t count = limits.reuse ? inputs.size() - first : 1;
-    if (pid_ < 0) {
-      Spawn(limits);
-      job_key_ = job;
+    HostWork work{fn, extra, std::span(inputs).subspan(first, count)};
+    // A fresh process inherits its work through fork(); a reused one is sent
+    // it.
+    if (!limits.reuse) {
+      Spawn(limits, &work);
+    } else if (pid_ < 0) {
+      Spawn(limits, nullptr);
+      host_memory_limit_ = limits.memory_limit_bytes;
     }
-    if (!RunInHost(fn, extra, inputs, first, count, limits, heartbeat,
-                   heartbeat_interval, outcomes)) {
+    if (!RunInHost(work, limits.reuse, limits, heartbeat, heartbeat_interval,
+                   outcomes)) {
       Kill();
       while (outcomes.size() < inputs.size()) {
         outcomes.emplace_back().cancelled = true;
@@ -265,15 +282,19 @@ std::vector<Outcome> TaskHost::Run(
   return outcomes;
 }
 
-bool TaskHost::RunInHost(const FunctionRef& fn, const std::string& extra,
-                         const std::vector<std::string>& inputs, size_t first,
-                         size_t count, const HostLimits& limits,
+bool TaskHost::RunInHost(const HostWork& work, bool send,
+                         const HostLimits& limits,
                          const std::function<bool()>& heartbeat,
                          std::chrono::milliseconds heartbeat_interval,
                          std::vector<Outcome>& outcomes) {
-  HostBatch batch{fn, extra, {}};
-  batch.inputs.assign(inputs.begin() + first, inputs.begin() + first + count);
-  bool sent = WriteFrame(to_host_, Encode(batch));
+  bool sent = true;
+  if (send) {
+    HostBatch batch{work.function,
+                    std::string(work.extra),
+                    {work.inputs.begin(), work.inputs.end()}};
+    sent = WriteFrame(to_host_, Encode(batch));
+  }
+  size_t count = work.inputs.size();
   FrameReader reader(from_host_);
   size_t done = 0;
   auto task_start = Clock::now();

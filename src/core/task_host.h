@@ -6,7 +6,7 @@
 // The host's stdout and stderr go to a memory file that the supervisor slices
 // per task. By default a host runs one task and exits (every task starts from
 // a fresh process); with reuse the host lives on across tasks and batches of a
-// job, which removes the fork from the per-task cost.
+// job and of later jobs, which removes the fork from the per-task cost.
 //
 // The supervisor enforces the task timeout and memory limit (SIGKILL), notices
 // a host's death at once (pidfd), and calls a heartbeat so the worker can renew
@@ -18,7 +18,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tern/errors.h"
@@ -30,6 +32,13 @@ struct HostLimits {
   std::chrono::milliseconds timeout{0};  // 0: none
   uint64_t memory_limit_bytes = 0;       // 0: none
   bool reuse = false;
+};
+
+// Tasks of one job for a host: the function, its extra arguments, the inputs.
+struct HostWork {
+  const FunctionRef& function;
+  std::string_view extra;
+  std::span<const std::string> inputs;
 };
 
 struct Outcome {
@@ -56,23 +65,23 @@ class TaskHost {
   // Runs fn over inputs and returns one outcome per input, in order. heartbeat
   // runs at least every heartbeat_interval while tasks run; when it returns
   // false the batch is abandoned (the host is killed, the rest are cancelled).
-  std::vector<Outcome> Run(const std::string& job, const FunctionRef& fn,
-                           const std::string& extra,
+  std::vector<Outcome> Run(const FunctionRef& fn, const std::string& extra,
                            const std::vector<std::string>& inputs,
                            const HostLimits& limits,
                            const std::function<bool()>& heartbeat,
                            std::chrono::milliseconds heartbeat_interval);
 
  private:
-  // Runs inputs[first..] in one host until all finish or the host dies;
-  // appends their outcomes. Returns false when the heartbeat cancelled.
-  bool RunInHost(const FunctionRef& fn, const std::string& extra,
-                 const std::vector<std::string>& inputs, size_t first,
-                 size_t count, const HostLimits& limits,
+  // Runs work in the live host (sending it first if send) until all of it
+  // finishes or the host dies; appends the outcomes. Returns false when the
+  // heartbeat cancelled.
+  bool RunInHost(const HostWork& work, bool send, const HostLimits& limits,
                  const std::function<bool()>& heartbeat,
                  std::chrono::milliseconds heartbeat_interval,
                  std::vector<Outcome>& outcomes);
-  void Spawn(const HostLimits& limits);
+  // Forks a host. With work, the host runs just that and exits; without, it
+  // serves batches sent over its pipe until the pipe closes.
+  void Spawn(const HostLimits& limits, const HostWork* work);
   Outcome Reap(FailureKind killed_for, const std::string& why);
   void Kill();
 
@@ -84,11 +93,11 @@ class TaskHost {
   int to_host_ = -1;
   int from_host_ = -1;
   uint64_t baseline_rss_ = 0;
-  std::string job_key_;  // identity of the job the live host serves
+  uint64_t host_memory_limit_ = 0;  // the limit the live host was forked with
 };
 
 // Entry of a forked host process (never returns).
-[[noreturn]] void HostMain(int in_fd, int out_fd, bool reuse,
+[[noreturn]] void HostMain(int in_fd, int out_fd, const HostWork* first,
                            MapResultReader* reader);
 
 }  // namespace tern::internal

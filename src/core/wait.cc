@@ -32,13 +32,14 @@ class ProgressBar {
     if (drawn_) std::fputc('\n', stderr);
   }
 
-  void Draw(std::pair<uint64_t, uint64_t> progress, bool force) {
+  void Draw(const std::function<std::pair<uint64_t, uint64_t>()>& progress,
+            bool force) {
     auto now = Clock::now();
     if (!enabled_ || (!force && now - last_ < std::chrono::milliseconds(100)))
       return;
     last_ = now;
     drawn_ = true;
-    auto [done, total] = progress;
+    auto [done, total] = progress();
     constexpr int kWidth = 30;
     int filled = total ? static_cast<int>(kWidth * done / total) : kWidth;
     std::string bar(filled, '#');
@@ -83,10 +84,10 @@ bool WaitUntil(const std::function<bool()>& done,
       seen = generation;
     }
     if (done()) {
-      bar.Draw(progress(), true);
+      bar.Draw(progress, true);
       return true;
     }
-    bar.Draw(progress(), false);
+    bar.Draw(progress, false);
     // Wake at least every 100 ms to redraw the bar.
     auto wake = Clock::now() + std::chrono::milliseconds(100);
     if (deadline && *deadline < wake) wake = *deadline;

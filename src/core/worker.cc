@@ -231,8 +231,8 @@ class Worker {
       }
       return !Cancelled(job.spec.id);
     };
-    return host_.Run(job.spec.id, job.spec.function, job.extra, inputs, limits,
-                     heartbeat, std::max(options_.lease / 3, Millis(1)));
+    return host_.Run(job.spec.function, job.extra, inputs, limits, heartbeat,
+                     std::max(options_.lease / 3, Millis(1)));
   }
 
   TaskRecord ToRecord(const Job& job, const Task& task, Outcome& outcome,

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <set>
 #include <string>
 #include <thread>
@@ -38,6 +39,9 @@ struct Backend {
   std::string name;
   std::function<std::string(const std::string& dir)> fresh_uri;
 };
+
+// Names the backend in test listings, rather than dumping its bytes.
+void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
 
 std::string UniqueName() {
   static std::atomic<int> counter{0};
@@ -273,6 +277,7 @@ TEST_P(CoordinatorTest, ListKeysReturnsSortedKeysWithPrefix) {
       coord_->ListKeys("job"),
       (std::vector<std::string>{"job", "job/1", "job/10", "job/2", "jobs"}));
   EXPECT_TRUE(coord_->ListKeys("nothing").empty());
+  EXPECT_EQ(coord_->ListKeys("").size(), 6u);
 }
 
 TEST_P(CoordinatorTest, DeletePrefixRemovesEveryKindOfNameWithPrefix) {

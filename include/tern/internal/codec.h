@@ -15,7 +15,9 @@
 #include <cereal/types/unordered_map.hpp>
 #include <cereal/types/utility.hpp>
 #include <cereal/types/vector.hpp>
-#include <sstream>
+#include <istream>
+#include <ostream>
+#include <streambuf>
 #include <string>
 #include <string_view>
 #include <typeinfo>
@@ -35,14 +37,44 @@ namespace internal {
 
 std::string Demangle(const char* mangled);
 
+// Stream buffers over a string and a string_view, so that encoding appends
+// straight into the result and decoding reads the bytes where they lie.
+class StringSink : public std::streambuf {
+ public:
+  explicit StringSink(std::string& out) : out_(out) {}
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (c != traits_type::eof()) out_.push_back(static_cast<char>(c));
+    return c;
+  }
+  std::streamsize xsputn(const char* data, std::streamsize n) override {
+    out_.append(data, static_cast<size_t>(n));
+    return n;
+  }
+
+ private:
+  std::string& out_;
+};
+
+class ViewSource : public std::streambuf {
+ public:
+  explicit ViewSource(std::string_view bytes) {
+    char* begin = const_cast<char*>(bytes.data());
+    setg(begin, begin, begin + bytes.size());
+  }
+};
+
 template <class T>
 std::string Encode(const T& value) {
-  std::ostringstream out(std::ios::binary);
+  std::string bytes;
+  StringSink sink(bytes);
+  std::ostream out(&sink);
   {
     cereal::BinaryOutputArchive archive(out);
     archive(value);
   }
-  return std::move(out).str();
+  return bytes;
 }
 
 // Throws Error(kCorruption) naming what and T when bytes do not decode.
@@ -50,7 +82,8 @@ template <class T>
 T Decode(std::string_view bytes, const char* what) {
   T value{};
   try {
-    std::istringstream in(std::string(bytes), std::ios::binary);
+    ViewSource source(bytes);
+    std::istream in(&source);
     cereal::BinaryInputArchive archive(in);
     archive(value);
   } catch (const std::exception& e) {
