@@ -19,6 +19,10 @@ struct ExecutorOptions {
   std::string store;
   // Coordinator URI. Empty: sqlite:// under tern's home.
   std::string coordinator;
+  // Who runs the tasks: "local" starts worker processes of this binary here;
+  // "agents" leaves them to `tern worker` agents on any hosts that share the
+  // stores, and uploads this binary to the store for them (once per hash).
+  std::string backend = "local";
   // Local worker processes to run at most. 0: one per core.
   int workers = 0;
   // Kill an attempt that runs longer than this. 0: no limit.

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "core/runtime.h"
+#include "core/runtime_bundle.h"
 #include "core/wait.h"
 #include "tern/errors.h"
 #include "tern/executor.h"
@@ -29,27 +30,6 @@ std::string NewJobId() {
   snprintf(text + n, sizeof text - n, "%06llx",
            static_cast<unsigned long long>(random() & 0xffffff));
   return text;
-}
-
-std::string Millis(std::chrono::milliseconds value) {
-  return std::to_string(value.count()) + "ms";
-}
-
-std::vector<std::string> WorkerEnvironment(const ExecutorOptions& options) {
-  std::vector<std::string> env = {
-      std::string(kWorkerEnv) + "=1",
-      "TERN_STORE=" + options.store,
-      "TERN_COORDINATOR=" + options.coordinator,
-      "TERN_LEASE=" + Millis(options.lease),
-      "TERN_WORKER_IDLE=" + Millis(options.worker_idle),
-  };
-  // Bind symbols once in the worker, not lazily again in every forked task
-  // process: this halves the cost of a fresh process per task.
-  env.push_back("LD_BIND_NOW=1");
-  // A task is one core's work; BLAS threads would oversubscribe the machine.
-  if (!std::getenv("OPENBLAS_NUM_THREADS"))
-    env.push_back("OPENBLAS_NUM_THREADS=1");
-  return env;
 }
 
 }  // namespace
@@ -80,6 +60,8 @@ ExecutorOptions ResolveOptions(ExecutorOptions options) {
   check(options.lease.count() >= 10, "lease must be at least 10ms");
   check(options.task_timeout.count() >= 0, "task_timeout must not be negative");
   check(options.worker_idle.count() >= 0, "worker_idle must not be negative");
+  check(options.backend == "local" || options.backend == "agents",
+        "backend must be local or agents");
   check(options.progress == "auto" || options.progress == "always" ||
             options.progress == "never",
         "progress must be auto, always or never");
@@ -94,9 +76,10 @@ Client::Client(ExecutorOptions options)
       coordinator_(Coordinator::Open(options_.coordinator)),
       queue_(QueueName(RuntimeHash())),
       backend_(ExecutablePath(), SavedArgv(), WorkerEnvironment(options_),
-               options_.workers),
-      monitor_([this] { Monitor(); }) {
+               options_.backend == "local" ? options_.workers : 0) {
   SetProgressMode(options_.progress);
+  if (options_.backend == "agents") UploadRuntime(*store_);
+  monitor_ = std::thread([this] { Monitor(); });
 }
 
 Client::~Client() {

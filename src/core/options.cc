@@ -93,6 +93,12 @@ std::string ParseProgress(const std::string& what, const std::string& text) {
   return text;
 }
 
+std::string ParseBackend(const std::string& what, const std::string& text) {
+  if (text != "local" && text != "agents")
+    BadValue(what, text, "local or agents");
+  return text;
+}
+
 // Every option: its config-file key (the environment variable is TERN_ + the
 // key in upper case) and how to set it.
 const std::map<std::string, Setter>& Setters() {
@@ -101,6 +107,7 @@ const std::map<std::string, Setter>& Setters() {
   static const std::map<std::string, Setter> setters = {
       {"store", [](O& o, S v) { o.store = v; }},
       {"coordinator", [](O& o, S v) { o.coordinator = v; }},
+      {"backend", [](O& o, S v) { o.backend = ParseBackend("backend", v); }},
       {"workers", [](O& o, S v) { o.workers = ParseInt("workers", v, 0); }},
       {"task_timeout",
        [](O& o, S v) { o.task_timeout = ParseDuration("task_timeout", v); }},

@@ -1,8 +1,10 @@
 #include "core/runtime.h"
 
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <climits>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 
@@ -42,12 +44,34 @@ std::string ProcessName() {
   return std::string(host) + ":" + std::to_string(getpid());
 }
 
+std::vector<std::string> WorkerEnvironment(const ExecutorOptions& options) {
+  auto millis = [](std::chrono::milliseconds value) {
+    return std::to_string(value.count()) + "ms";
+  };
+  std::vector<std::string> env = {
+      std::string(kWorkerEnv) + "=1",
+      "TERN_STORE=" + options.store,
+      "TERN_COORDINATOR=" + options.coordinator,
+      "TERN_LEASE=" + millis(options.lease),
+      "TERN_WORKER_IDLE=" + millis(options.worker_idle),
+      // Bind symbols once in the worker, not lazily again in every forked
+      // task process: this halves the cost of a fresh process per task.
+      "LD_BIND_NOW=1",
+  };
+  // A task is one core's work; BLAS threads would oversubscribe the machine.
+  if (!std::getenv("OPENBLAS_NUM_THREADS"))
+    env.push_back("OPENBLAS_NUM_THREADS=1");
+  return env;
+}
+
 }  // namespace internal
 
 bool IsWorker() { return std::getenv(internal::kWorkerEnv) != nullptr; }
 
 void Init(int argc, char** argv) {
   if (IsWorker()) {
+    if (std::getenv(internal::kDieWithParentEnv))
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
     int status = 1;
     try {
       status = internal::RunWorker();

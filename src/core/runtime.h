@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "tern/options.h"
+
 namespace tern::internal {
 
 // Path of the running executable.
@@ -18,6 +20,14 @@ std::string ProcessName();
 
 // Environment variable that marks a process started as a tern worker.
 inline constexpr const char* kWorkerEnv = "TERN_WORKER";
+
+// Environment variable set by an agent so that its workers die with it, as
+// they would with their host.
+inline constexpr const char* kDieWithParentEnv = "TERN_DIE_WITH_PARENT";
+
+// The environment entries ("NAME=value") that make a process of this binary a
+// worker for the stores and timings in options.
+std::vector<std::string> WorkerEnvironment(const ExecutorOptions& options);
 
 // Runs the worker loop (worker.cc) and returns the exit status.
 int RunWorker();
