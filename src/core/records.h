@@ -8,8 +8,8 @@
 //   jobs/<job>/cancelled     present once the job is cancelled
 //   active/<job>             one entry per submitted job, for listings
 // ObjectStore keys, for what is too large to ride inline:
-//   jobs/<job>/extra, jobs/<job>/in/<i>, jobs/<job>/out/<i>.<attempt>,
-//   jobs/<job>/log/<i>.<attempt>
+//   jobs/<job>/extra, jobs/<job>/in/<i>, jobs/<job>/out/<i>.<attempt>-<token>,
+//   jobs/<job>/log/<i>.<attempt>-<token>
 #pragma once
 
 #include <cstdint>
@@ -93,10 +93,15 @@ inline std::string JobKey(const std::string& job, const std::string& what) {
 inline std::string TaskKey(const std::string& job, uint64_t index) {
   return JobKey(job, "task/" + std::to_string(index));
 }
+// Each attempt writes under its own key, so two attempts of one task (a retry
+// after a lost lease, or a duplicate) never overwrite each other's objects:
+// the attempt number alone is not enough, as duplicates share it. `token`
+// names the attempt's worker process uniquely.
 inline std::string AttemptKey(const std::string& job, const char* what,
-                              uint64_t index, int attempt) {
+                              uint64_t index, int attempt,
+                              const std::string& token) {
   return JobKey(job, std::string(what) + "/" + std::to_string(index) + "." +
-                         std::to_string(attempt));
+                         std::to_string(attempt) + "-" + token);
 }
 
 // Wall-clock microseconds since the epoch (comparable across processes).

@@ -9,7 +9,7 @@
 #include <cstdlib>
 
 #include "core/records.h"
-#include "core/sha256.h"
+#include "util/sha256.h"
 #include "tern/errors.h"
 #include "tern/tern.h"
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/runtime.h"
-#include "core/sha256.h"
+#include "util/sha256.h"
 #include "tern/errors.h"
 #include "tern/internal/codec.h"
 

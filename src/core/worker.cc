@@ -5,11 +5,17 @@
 // its leased tasks reappear when their leases expire. The lease batch adapts to
 // task length: short tasks are leased many at a time to amortise coordinator
 // round trips, long ones one at a time so that siblings spread over workers.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <random>
+#include <set>
+#include <thread>
 
 #include "core/records.h"
+#include "core/retry_policy.h"
 #include "core/runtime.h"
 #include "core/task_host.h"
 #include "tern/coordinator.h"
@@ -23,6 +29,18 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kTargetBatchTime = std::chrono::milliseconds(20);
 constexpr int kMaxBatch = 256;
 constexpr uint64_t kInlineLogBytes = 4096;
+constexpr auto kCancelCheckInterval = std::chrono::milliseconds(500);
+constexpr auto kGiveUpAfter = std::chrono::seconds(60);
+
+// 16 hex digits that name this worker process in object keys.
+std::string RandomToken() {
+  std::random_device device;
+  uint64_t value = (uint64_t{device()} << 32) ^ device() ^ getpid();
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx",
+                static_cast<unsigned long long>(value));
+  return text;
+}
 
 struct Job {
   StoredJob spec;
@@ -48,26 +66,46 @@ class Worker {
         reader_(options.store, options.coordinator),
         host_(&reader_) {}
 
+  // The loop rides out failures of the stores: the leases of the batch in
+  // hand expire and its tasks run again. It gives up when the stores have
+  // failed without a break for longer than kGiveUpAfter.
   int Run() {
     auto idle_since = Clock::now();
+    auto failing_since = Clock::now();
+    int failures = 0;
     for (;;) {
-      auto idle_left = options_.worker_idle - (Clock::now() - idle_since);
-      auto wait =
-          std::max(std::chrono::duration_cast<Millis>(idle_left), Millis(1));
-      std::vector<LeasedMessage> batch =
-          coordinator_->Lease(queue_, batch_size_, options_.lease, wait);
-      if (batch.empty()) {
-        if (Clock::now() - idle_since >= options_.worker_idle) return 0;
-        continue;
+      try {
+        if (!RunOnce(idle_since)) return 0;
+        failures = 0;
+      } catch (const Error& e) {
+        if (failures++ == 0) failing_since = Clock::now();
+        if (Clock::now() - failing_since > kGiveUpAfter) throw;
+        auto backoff = Backoff(failures);
+        std::fprintf(stderr, "tern worker %s: %s; retrying in %lld ms\n",
+                     name_.c_str(), e.what(),
+                     static_cast<long long>(backoff.count()));
+        std::this_thread::sleep_for(backoff);
+        idle_since = Clock::now();
       }
-      auto start = Clock::now();
-      Process(batch);
-      AdaptBatch(Clock::now() - start, batch.size());
-      idle_since = Clock::now();
     }
   }
 
  private:
+  // Leases and processes one batch. Returns false once idle for worker_idle.
+  bool RunOnce(Clock::time_point& idle_since) {
+    auto idle_left = options_.worker_idle - (Clock::now() - idle_since);
+    auto wait =
+        std::max(std::chrono::duration_cast<Millis>(idle_left), Millis(1));
+    std::vector<LeasedMessage> batch =
+        coordinator_->Lease(queue_, batch_size_, options_.lease, wait);
+    if (batch.empty()) return Clock::now() - idle_since < options_.worker_idle;
+    auto start = Clock::now();
+    Process(batch);
+    AdaptBatch(Clock::now() - start, batch.size());
+    idle_since = Clock::now();
+    return true;
+  }
+
   void AdaptBatch(Clock::duration spent, size_t tasks) {
     auto per_task = spent / std::max<size_t>(tasks, 1);
     int fit = per_task.count() > 0
@@ -98,7 +136,10 @@ class Worker {
   const Job& LoadJob(const std::string& id) {
     auto cached = jobs_.find(id);
     if (cached != jobs_.end()) return cached->second;
-    if (jobs_.size() > 64) jobs_.clear();
+    if (jobs_.size() > 64) {
+      jobs_.clear();
+      cancel_checks_.clear();
+    }
     Job& job = jobs_[id];
     std::optional<std::string> spec = coordinator_->Get(JobKey(id, "spec"));
     if (!spec) {
@@ -167,13 +208,22 @@ class Worker {
     }
   }
 
-  bool Cancelled(const std::string& job) {
-    return coordinator_->Get(JobKey(job, "cancelled")).has_value();
+  // Whether job was cancelled. Between batches a recent answer will do, so
+  // that a stream of short tasks costs no extra coordinator round trip each;
+  // heartbeats of running tasks ask afresh.
+  bool Cancelled(const std::string& job, bool fresh) {
+    auto now = Clock::now();
+    auto& [checked, cancelled] = cancel_checks_[job];
+    if (fresh || cancelled || now - checked > kCancelCheckInterval) {
+      cancelled = coordinator_->Get(JobKey(job, "cancelled")).has_value();
+      checked = now;
+    }
+    return cancelled;
   }
 
   void ProcessJob(std::vector<Task>& tasks, size_t begin, size_t end) {
     const std::string& id = tasks[begin].message.job;
-    if (Cancelled(id)) {
+    if (Cancelled(id, false)) {
       AckAll(tasks, begin, end);
       return;
     }
@@ -204,14 +254,50 @@ class Worker {
       }
       owners.push_back(&task);
     }
+    RetryLater(job, records, owners);
     Commit(id, records, owners);
     std::vector<std::string> cancelled;
     for (Task* task : runnable) {
       bool committed =
           std::find(owners.begin(), owners.end(), task) != owners.end();
-      if (!committed) cancelled.push_back(task->lease.id);
+      if (!committed && !retried_.count(task))
+        cancelled.push_back(task->lease.id);
     }
+    retried_.clear();
     if (!cancelled.empty()) coordinator_->Ack(queue_, cancelled);
+  }
+
+  // Takes out of records (and owners) the failures that DecideRetry says to
+  // run again, and hides their messages for the backoff; the message then
+  // reappears with its delivery count, the attempt number, raised.
+  void RetryLater(const Job& job, std::vector<TaskRecord>& records,
+                  std::vector<const Task*>& owners) {
+    size_t kept = 0;
+    for (size_t i = 0; i < records.size(); ++i) {
+      const TaskRecord& record = records[i];
+      RetryDecision decision =
+          record.ok ? RetryDecision{}
+                    : DecideRetry(static_cast<FailureKind>(record.failure_kind),
+                                  record.attempt, job.spec.max_attempts);
+      if (decision.retry) {
+        std::fprintf(
+            stderr,
+            "tern worker %s: task %llu of job %s: %s; retrying in %lld ms\n",
+            name_.c_str(), static_cast<unsigned long long>(record.index),
+            job.spec.id.c_str(), record.error_message.c_str(),
+            static_cast<long long>(decision.backoff.count()));
+        coordinator_->Renew(queue_, owners[i]->lease, decision.backoff);
+        retried_.insert(owners[i]);
+        continue;
+      }
+      if (kept != i) {
+        records[kept] = std::move(records[i]);
+        owners[kept] = owners[i];
+      }
+      ++kept;
+    }
+    records.resize(kept);
+    owners.resize(kept);
   }
 
   void AckAll(const std::vector<Task>& tasks, size_t begin, size_t end) {
@@ -229,7 +315,7 @@ class Worker {
       for (Task* task : runnable) {
         coordinator_->Renew(queue_, task->lease, options_.lease);
       }
-      return !Cancelled(job.spec.id);
+      return !Cancelled(job.spec.id, true);
     };
     return host_.Run(job.spec.function, job.extra, inputs, limits, heartbeat,
                      std::max(options_.lease / 3, Millis(1)));
@@ -249,13 +335,15 @@ class Worker {
     record.output_bytes = outcome.payload.size();
     uint64_t index = task.message.index;
     if (outcome.payload.size() > job.spec.inline_limit_bytes) {
-      record.result_key = AttemptKey(job.spec.id, "out", index, record.attempt);
+      record.result_key =
+          AttemptKey(job.spec.id, "out", index, record.attempt, token_);
       store_->Put(record.result_key, outcome.payload);
     } else {
       record.result = std::move(outcome.payload);
     }
     if (outcome.log.size() > kInlineLogBytes) {
-      record.log_key = AttemptKey(job.spec.id, "log", index, record.attempt);
+      record.log_key =
+          AttemptKey(job.spec.id, "log", index, record.attempt, token_);
       store_->Put(record.log_key, outcome.log);
     } else {
       record.log = std::move(outcome.log);
@@ -287,9 +375,12 @@ class Worker {
   std::unique_ptr<Coordinator> coordinator_;
   std::string queue_;
   std::string name_;
+  std::string token_ = RandomToken();
   StoredResultReader reader_;
   TaskHost host_;
   std::map<std::string, Job> jobs_;
+  std::set<const Task*> retried_;  // of the batch in hand
+  std::map<std::string, std::pair<Clock::time_point, bool>> cancel_checks_;
   int batch_size_ = 1;
 };
 

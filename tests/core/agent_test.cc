@@ -13,7 +13,7 @@
 #include "core/records.h"
 #include "core/runtime.h"
 #include "core/runtime_bundle.h"
-#include "core/sha256.h"
+#include "util/sha256.h"
 #include "core/test_env.h"
 
 namespace tern {

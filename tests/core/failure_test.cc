@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -181,6 +182,84 @@ TEST_F(ExecutorTest, WorkerRefusesAJobOfAnotherBinary) {
     EXPECT_EQ(e.kind(), FailureKind::kInfrastructure);
     EXPECT_NE(e.message().find("refusing"), std::string::npos) << e.message();
     EXPECT_NE(e.message().find(internal::RuntimeHash()), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace tern
+
+namespace tern {
+namespace {
+
+std::string RandomBytes(int size) {
+  usleep(300000);  // long enough for the duplicate to run at the same time
+  std::random_device device;
+  std::string bytes(size, '\0');
+  for (char& c : bytes) c = static_cast<char>(device());
+  return bytes;
+}
+
+// Two attempts of one non-deterministic task run at once; every reader must
+// see the one result that won, and the loser's object must be gone.
+TEST_F(ExecutorTest, DuplicateAttemptsLeaveOneConsistentResult) {
+  auto options = Options();
+  Executor ex(options);
+  const int size = 100000;  // above the inline limit: results go to the store
+  auto future = ex.CallAsync(RandomBytes, size);
+  auto coordinator = Coordinator::Open(options.coordinator);
+  internal::TaskMessage duplicate{future.job_id(), 0, internal::Encode(size), "",
+                                  internal::NowMicros()};
+  coordinator->Enqueue(internal::QueueName(internal::RuntimeHash()),
+                       {internal::Encode(duplicate)});
+
+  std::string seen_by_future = future.Result();
+  while (coordinator->QueueLength(internal::QueueName(internal::RuntimeHash())) > 0) {
+    usleep(10000);
+  }
+  auto record = internal::Decode<internal::TaskRecord>(
+      *coordinator->Get(internal::TaskKey(future.job_id(), 0)), "record");
+  auto store = ObjectStore::Open(options.store);
+  EXPECT_EQ(internal::ResultBytesOf(record, *store), internal::Encode(seen_by_future));
+  auto events = coordinator->Read(internal::JobKey(future.job_id(), "events"), 0, 10,
+                                  std::chrono::milliseconds(0));
+  EXPECT_EQ(events.size(), 1u);
+  EXPECT_EQ(store->List(internal::JobKey(future.job_id(), "out/")).size(), 1u);
+}
+
+}  // namespace
+}  // namespace tern
+
+namespace tern {
+namespace {
+
+int Twice(int x) { return 2 * x; }
+
+// An input object that is missing is the infrastructure's failure, not the
+// task's: it is retried with backoff, then reported on the last attempt.
+TEST_F(ExecutorTest, MissingInputIsRetriedThenReported) {
+  auto client = std::make_shared<internal::Client>(Options());
+  internal::StoredJob job;
+  job.id = "job-with-lost-input";
+  job.kind = "map";
+  job.runtime = internal::RuntimeHash();
+  job.function = internal::MakeFunctionRef(
+      &Twice, &internal::MapTrampoline<int (*)(int), int>);
+  job.extra = internal::Encode(std::tuple<>());
+  job.tasks = 1;
+  job.max_attempts = 2;
+  job.inline_limit_bytes = 1 << 16;
+  client->coordinator().Put(internal::JobKey(job.id, "spec"), internal::Encode(job));
+  internal::JobHandleImpl handle(client, job.id, 1);
+  internal::TaskMessage message{job.id, 0, "", internal::JobKey(job.id, "in/0"), 0};
+  client->Enqueue({internal::Encode(message)});
+  try {
+    handle.ResultBytes(0);
+    FAIL() << "a task without its input succeeded";
+  } catch (const TaskError& e) {
+    EXPECT_EQ(e.kind(), FailureKind::kInfrastructure);
+    EXPECT_EQ(e.attempt(), 2);
+    EXPECT_NE(e.message().find("jobs/job-with-lost-input/in/0"), std::string::npos)
+        << e.message();
   }
 }
 

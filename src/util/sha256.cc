@@ -1,4 +1,4 @@
-#include "core/sha256.h"
+#include "util/sha256.h"
 
 #include <openssl/evp.h>
 
