@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config clang-format
-  libsqlite3-dev libssl-dev libcereal-dev libyaml-cpp-dev libcli11-dev
+  libsqlite3-dev libhiredis-dev libssl-dev libcurl4-openssl-dev libcereal-dev libyaml-cpp-dev libcli11-dev
   libopenblas-dev liblapacke-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-distributed

@@ -10,9 +10,10 @@
 # 127.0.0.1, with state, logs and PID files under the state dir ($1, default a
 # fresh temp dir). We chose Swift over Ceph RGW because it is ready in 2-4 s
 # and needs ~260 MiB, against ~13 s and up to 720 MiB for RGW, and it serves
-# everything tern uses (ListObjectsV2, ranged GET, multipart upload). Its
-# quirks: no aws-chunked uploads (tern sends plain bodies) and access keys of
-# the form "account:user", which holds a colon.
+# everything tern uses (ListObjectsV2, ranged GET, If-Match, multipart
+# upload). Its quirks: no aws-chunked uploads (tern sends plain bodies),
+# access keys of the form "account:user", which holds a colon, and a race
+# that needs three object replicas (see make_rings).
 #
 # Installs its Debian packages when missing (apt-get update first, then only
 # what is missing). Ports are picked free on first start and kept in the state
@@ -44,23 +45,22 @@ install_packages() {
     install -y -q --no-install-recommends "${missing[@]}" >&2
 }
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+# Prints n distinct free ports: each socket stays bound until all are picked.
+free_ports() {  # n
+  python3 - "$1" <<'EOF'
+import socket, sys
+sockets = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in sockets:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in sockets))
+EOF
 }
 
-# Picks the five ports once and records them in $state/ports.env.
+# Picks the five ports once and keeps them in $state/ports.
 load_ports() {
-  if [[ ! -f $state/ports.env ]]; then
-    cat >"$state/ports.env" <<EOF
-object_port=$(free_port)
-container_port=$(free_port)
-account_port=$(free_port)
-s3_port=$(free_port)
-memcached_port=$(free_port)
-EOF
-  fi
-  # shellcheck source=/dev/null
-  source "$state/ports.env"
+  [[ -f $state/ports ]] || free_ports 5 >"$state/ports"
+  read -r object_port container_port account_port s3_port memcached_port \
+    <"$state/ports"
 }
 
 write_server_conf() {  # name port
@@ -80,13 +80,33 @@ use = egg:swift#$1
 EOF
 }
 
-# One replica on one device. rebalance exits 1 (a warning) on such tiny rings.
-make_ring() {  # name port
-  local builder=$state/etc/$1.builder
-  [[ -f $state/etc/$1.ring.gz ]] && return 0
-  swift-ring-builder "$builder" create 8 1 1 >/dev/null
-  swift-ring-builder "$builder" add "r1z1-127.0.0.1:$2/d1" 1 >/dev/null
-  swift-ring-builder "$builder" rebalance >/dev/null || true
+# Rings built in one Python process through Swift's own module (the
+# swift-ring-builder command takes ~1 s per call, and this needs nine).
+#
+# Objects get three replicas, on three devices of the one object server. With
+# a single replica, a GET that races an overwrite of the same object can
+# answer 404: the object server lists the object's directory, the PUT then
+# deletes the older file, and the open fails. With three, the proxy answers
+# from another replica, as in a real Swift cluster. Accounts and containers
+# need only one.
+make_rings() {
+  [[ -f $state/etc/account.ring.gz ]] && return 0
+  /usr/bin/python3 - "$state/etc" "$object_port" "$container_port" \
+    "$account_port" <<'EOF'
+import sys
+from swift.common.ring import RingBuilder
+etc, object_port, container_port, account_port = sys.argv[1:]
+for name, port, devices in [("object", object_port, ["d1", "d2", "d3"]),
+                            ("container", container_port, ["d1"]),
+                            ("account", account_port, ["d1"])]:
+    builder = RingBuilder(8, len(devices), 1)  # 2^8 partitions
+    for device in devices:
+        builder.add_dev({"region": 1, "zone": 1, "ip": "127.0.0.1",
+                         "port": int(port), "device": device, "weight": 1})
+    builder.rebalance()
+    builder.get_ring().save(f"{etc}/{name}.ring.gz")
+    builder.save(f"{etc}/{name}.builder")
+EOF
 }
 
 # s3api sits right before the auth filter; slo after it, because multipart
@@ -124,16 +144,25 @@ EOF
   done
 }
 
-# Starts a daemon unless its PID file names a live process. Swift's servers
-# stay in the foreground with -v, so $! is the daemon itself.
+# True if the PID file names a live process still running the command saved
+# beside it (a PID alone may since have been reused by something else).
+running() {  # name
+  local pid_file=$state/run/$1.pid pid
+  [[ -f $pid_file && -f $state/run/$1.cmd ]] || return 1
+  pid=$(cat "$pid_file")
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
+    grep -qF -- "$(cat "$state/run/$1.cmd")"
+}
+
+# Starts a daemon unless it is running. Swift's servers stay in the
+# foreground with -v, so $! is the daemon itself.
 start() {  # name command...
-  local name=$1 pid_file=$state/run/$1.pid
+  local name=$1
   shift
-  if [[ -f $pid_file ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
-    return 0
-  fi
+  running "$name" && return 0
+  echo "$*" >"$state/run/$name.cmd"
   "$@" >"$state/log/$name.log" 2>&1 </dev/null &
-  echo $! >"$pid_file"
+  echo $! >"$state/run/$name.pid"
 }
 
 # curl 7.88 signs with --aws-sigv4 but does not send x-amz-content-sha256,
@@ -145,8 +174,8 @@ s3_status() {  # curl args...
 }
 
 wait_ready() {
-  local url=$1 i
-  for i in $(seq 1 600); do
+  local url=$1
+  for _ in $(seq 1 600); do
     [[ $(s3_status "$url/") == 200 ]] && return 0
     sleep 0.1
   done
@@ -156,7 +185,7 @@ wait_ready() {
 
 main() {
   state=${1:-$(mktemp -d /tmp/tern-s3-server-XXXXXX)}
-  mkdir -p "$state"/{etc,srv/d1,run,log}
+  mkdir -p "$state"/{etc,srv/d1,srv/d2,srv/d3,run,log}
   state=$(cd "$state" && pwd)
   install_packages
   test -f /etc/swift/swift.conf  # the hash prefix/suffix: package default
@@ -164,13 +193,11 @@ main() {
   write_server_conf object "$object_port"
   write_server_conf container "$container_port"
   write_server_conf account "$account_port"
-  make_ring object "$object_port"
-  make_ring container "$container_port"
-  make_ring account "$account_port"
+  make_rings
   write_proxy_conf
   start memcached memcached -l 127.0.0.1 -p "$memcached_port" -U 0 -m 64 \
     -u "$(id -un)"
-  local server
+  local server started=$SECONDS
   for server in account container object proxy; do
     start "$server" "/usr/bin/swift-$server-server" \
       "$state/etc/$server-server.conf" -v
@@ -183,7 +210,8 @@ main() {
     log "creating bucket $bucket failed with HTTP $code"
     return 1
   }
-  log "ready on http://127.0.0.1:$s3_port, state in $state"
+  log "ready in $((SECONDS - started)) s on http://127.0.0.1:$s3_port," \
+    "state in $state"
   local endpoint="http://127.0.0.1:$s3_port"
   echo "export TERN_TEST_S3_URI='s3://$bucket/tests?endpoint=$endpoint&region=$region&path_style=true'"
   echo "export AWS_ACCESS_KEY_ID='$access_key'"

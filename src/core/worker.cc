@@ -44,6 +44,7 @@ std::string RandomToken() {
 
 struct Job {
   StoredJob spec;
+  bool gone = false;  // its spec was removed: the job was cleaned up
   std::string extra;
   std::string refusal;  // why this worker will not run it, if it will not
 };
@@ -143,7 +144,7 @@ class Worker {
     Job& job = jobs_[id];
     std::optional<std::string> spec = coordinator_->Get(JobKey(id, "spec"));
     if (!spec) {
-      job.refusal = "job " + id + " has no spec in " + coordinator_->Uri();
+      job.gone = true;
       return job;
     }
     job.spec = Decode<StoredJob>(*spec, "job spec");
@@ -228,6 +229,10 @@ class Worker {
       return;
     }
     const Job& job = LoadJob(id);
+    if (job.gone) {  // cleaned up while its messages were queued: drop them
+      AckAll(tasks, begin, end);
+      return;
+    }
     std::vector<Task*> runnable;
     std::vector<std::string> inputs;
     for (size_t i = begin; i < end; ++i) {

@@ -64,9 +64,10 @@ std::unique_ptr<ObjectStore> ObjectStore::Open(const std::string& text) {
   tern::Uri uri = tern::Uri::Parse(text);
   if (uri.scheme == "file") return OpenFileStore(uri);
   if (uri.scheme == "mem") return OpenMemStore(uri);
+  if (uri.scheme == "s3") return OpenS3Store(uri);
   throw Error(ErrorCode::kInvalidArgument,
               "unknown object store scheme '" + uri.scheme + "' in '" + text +
-                  "' (expected file:// or mem://)");
+                  "' (expected file://, mem:// or s3://)");
 }
 
 }  // namespace tern
