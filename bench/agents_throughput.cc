@@ -1,7 +1,8 @@
 // End to end on real infrastructure: no-op tasks through a Redis coordinator
 // and an S3 store, run by two worker agents (as `tern worker` runs them), with
-// the coordinator round trips per task counted on the Redis server itself
-// (INFO stats: total_commands_processed before and after the job).
+// the coordinator round trips per task counted on the Redis server itself:
+// commands sent by clients (redis-cli MONITOR, in a separate run), and all
+// commands executed, script-internal ones included (INFO stats).
 //
 //   TERN_BENCH_REDIS_URI=redis://... TERN_BENCH_S3_URI=s3://...
 //   build/bench/agents_throughput [tasks] [runs]
@@ -9,6 +10,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <fstream>
 #include <numeric>
 
 #include "bench_util.h"
@@ -28,11 +30,37 @@ std::string RedisCliArgs(const std::string& text) {
     host = host.substr(at + 1);
     size_t colon = credentials.find(':');
     auth = " --user '" + credentials.substr(0, colon) + "' -a '" +
-           credentials.substr(colon + 1);
+           credentials.substr(colon + 1) + "'";
   }
   size_t colon = host.find(':');
   return " -h " + host.substr(0, colon) + " -p " + host.substr(colon + 1) +
          auth;
+}
+
+// Starts `redis-cli MONITOR` writing to path; returns its PID. MONITOR lists
+// every command a client sent (one round trip each) and marks the commands
+// that Lua scripts ran on the server as "[0 lua]".
+pid_t StartMonitor(const std::string& redis_uri, const std::string& path) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::string command =
+        "exec redis-cli" + RedisCliArgs(redis_uri) + " MONITOR > " + path;
+    execl("/bin/sh", "sh", "-c", command.c_str(), nullptr);
+    _exit(127);
+  }
+  usleep(200000);
+  return pid;
+}
+
+// Round trips in a MONITOR log: the lines not run by a script.
+double ClientCommands(const std::string& path) {
+  std::ifstream log(path);
+  double count = 0;
+  for (std::string line; std::getline(log, line);) {
+    count += line.find(" lua]") == std::string::npos &&
+             line.find("] \"") != std::string::npos;
+  }
+  return count;
 }
 
 double CommandsProcessed(const std::string& redis_uri) {
@@ -80,7 +108,8 @@ int main(int argc, char** argv) {
 
   std::printf("\n%d no-op tasks, Redis + S3, two agents with one worker each\n",
               tasks);
-  std::printf("%-30s %12s %22s\n", "mode", "tasks/s", "Redis commands / task");
+  std::printf("%-24s %10s %18s %18s\n", "mode", "tasks/s", "round trips/task",
+              "server cmds/task");
   for (bool reuse : {false, true}) {
     options.reuse_processes = reuse;
     tern::Executor ex(options);
@@ -96,9 +125,16 @@ int main(int argc, char** argv) {
                                   std::chrono::steady_clock::now() - start));
       commands.push_back((CommandsProcessed(redis) - before) / tasks);
     }
-    std::printf("%-30s %12.0f %22.2f\n",
+    // One more run under MONITOR (which slows the server) to count round trips.
+    std::string log = cache + "/monitor.log";
+    pid_t monitor = StartMonitor(redis, log);
+    tern::GetAllResults(ex.Map(Noop, inputs));
+    kill(monitor, SIGTERM);
+    waitpid(monitor, nullptr, 0);
+    std::printf("%-24s %10.0f %18.2f %18.2f\n",
                 reuse ? "reused processes" : "fresh process per task",
-                tern::bench::Median(rates), tern::bench::Median(commands));
+                tern::bench::Median(rates), ClientCommands(log) / tasks,
+                tern::bench::Median(commands));
   }
   for (pid_t pid : agents) {
     kill(pid, SIGTERM);

@@ -68,7 +68,7 @@ void RedisBenchmark(const std::string& uri_text) {
     host = host.substr(at + 1);
     size_t colon = user_password.find(':');
     auth = " --user '" + user_password.substr(0, colon) + "' -a '" +
-           user_password.substr(colon + 1);
+           user_password.substr(colon + 1) + "'";
   }
   std::string port = host.substr(host.find(':') + 1);
   host = host.substr(0, host.find(':'));

@@ -8,7 +8,7 @@ packages=(
   libsqlite3-dev libhiredis-dev libssl-dev libcurl4-openssl-dev libcereal-dev libyaml-cpp-dev libcli11-dev
   libopenblas-dev liblapacke-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-distributed
+  python3 python3-distributed iproute2
 )
 
 missing=()

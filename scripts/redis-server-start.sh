@@ -19,6 +19,10 @@
 # prints the exports.
 set -euo pipefail
 
+# The address to listen on and advertise: 127.0.0.1 unless TERN_SERVER_ADDRESS
+# names another (a test host's, in a network namespace).
+address=${TERN_SERVER_ADDRESS:-127.0.0.1}
+
 packages=(redis-server redis-tools)
 user=tern
 password=tern-test-secret
@@ -56,7 +60,7 @@ free_port() {
 
 running() { [[ -f $state/redis.pid ]] && kill -0 "$(cat "$state/redis.pid")" 2>/dev/null; }
 
-ping() { REDISCLI_AUTH=$password redis-cli --user "$user" -h 127.0.0.1 -p "$port" PING 2>/dev/null; }
+ping() { REDISCLI_AUTH=$password redis-cli --user "$user" -h "$address" -p "$port" PING 2>/dev/null; }
 
 write_conf() {
   local admin_password
@@ -64,7 +68,7 @@ write_conf() {
     (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$state/admin-password")
   admin_password=$(cat "$state/admin-password")
   (umask 077 && cat >"$state/redis.conf" <<EOF
-bind 127.0.0.1
+bind $address
 port $port
 protected-mode yes
 daemonize yes
@@ -102,11 +106,11 @@ main() {
     sleep 0.05
   done
   if [[ $(ping) != PONG ]]; then
-    log "no answer on 127.0.0.1:$port; see $state/redis.log"
+    log "no answer on $address:$port; see $state/redis.log"
     return 1
   fi
-  log "ready on 127.0.0.1:$port (pid $(cat "$state/redis.pid")), state in $state"
-  echo "export TERN_TEST_REDIS_URI='redis://$user:$password@127.0.0.1:$port/0'"
+  log "ready on $address:$port (pid $(cat "$state/redis.pid")), state in $state"
+  echo "export TERN_TEST_REDIS_URI='redis://$user:$password@$address:$port/0'"
   echo "export TERN_REDIS_STATE_DIR='$state'"
   echo "export TERN_REDIS_PORT='$port'"
 }

@@ -21,6 +21,11 @@
 # carries only the export lines.
 set -euo pipefail
 
+# The address the S3 endpoint listens on and is advertised at: 127.0.0.1
+# unless TERN_SERVER_ADDRESS names another (a test host's, in a network
+# namespace). The storage daemons behind it always stay on 127.0.0.1.
+address=${TERN_SERVER_ADDRESS:-127.0.0.1}
+
 packages=(swift swift-proxy swift-account swift-container swift-object
   python3-swift memcached curl)
 bucket=tern-test
@@ -115,7 +120,7 @@ write_proxy_conf() {
   local conf=$state/etc/proxy-server.conf filter
   cat >"$conf" <<EOF
 [DEFAULT]
-bind_ip = 127.0.0.1
+bind_ip = $address
 bind_port = $s3_port
 swift_dir = $state/etc
 user = $(id -un)
@@ -202,7 +207,7 @@ main() {
     start "$server" "/usr/bin/swift-$server-server" \
       "$state/etc/$server-server.conf" -v
   done
-  local url="http://${access_key/:/%3A}:$secret_key@127.0.0.1:$s3_port"
+  local url="http://${access_key/:/%3A}:$secret_key@$address:$s3_port"
   wait_ready "$url"
   local code
   code=$(s3_status -X PUT "$url/$bucket")  # 409: the bucket already exists
@@ -210,9 +215,9 @@ main() {
     log "creating bucket $bucket failed with HTTP $code"
     return 1
   }
-  log "ready in $((SECONDS - started)) s on http://127.0.0.1:$s3_port," \
+  log "ready in $((SECONDS - started)) s on http://$address:$s3_port," \
     "state in $state"
-  local endpoint="http://127.0.0.1:$s3_port"
+  local endpoint="http://$address:$s3_port"
   echo "export TERN_TEST_S3_URI='s3://$bucket/tests?endpoint=$endpoint&region=$region&path_style=true'"
   echo "export AWS_ACCESS_KEY_ID='$access_key'"
   echo "export AWS_SECRET_ACCESS_KEY='$secret_key'"

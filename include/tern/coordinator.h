@@ -14,6 +14,9 @@
 //                                directory must exist, the file is created
 //   mem://name                   process-local memory; coordinators with the
 //                                same name share state within one process
+//   redis://[user[:password]@]host:port[/db]?prefix=name/&timeout=5s
+//                                a Redis 7 server; prefix keeps deployments
+//                                (users) on one server apart
 //
 // Names of queues, keys, counters and streams are non-empty strings; each kind
 // lives in its own namespace.

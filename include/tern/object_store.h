@@ -12,6 +12,10 @@
 //                      exist (tern never guesses where to create one)
 //   mem://name         process-local memory; stores with the same name share
 //                      objects within one process (tests, in-process runs)
+//   s3://bucket/prefix?endpoint=http://host:port&region=us-east-1&path_style=true
+//                      any S3-compatible server; credentials from the AWS
+//                      environment variables or credentials file (see
+//                      docs/user-guide.md for every parameter)
 //
 // The public methods check their arguments once for every implementation and
 // then call the private virtual *Impl methods (the non-virtual-interface
