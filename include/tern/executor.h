@@ -79,10 +79,10 @@ class Executor {
         Submit(std::move(spec), std::move(encoded)));
   }
 
-  // Runs f(x) as a single task.
-  template <class F, class T>
-  auto CallAsync(F&& f, const T& x) {
-    auto futures = Map(std::forward<F>(f), std::vector<T>{x});
+  // Runs f(x, extra...) as a single task.
+  template <class F, class T, class... Extra>
+  auto CallAsync(F&& f, const T& x, const Extra&... extra) {
+    auto futures = Map(std::forward<F>(f), std::vector<T>{x}, extra...);
     return futures.front();
   }
 

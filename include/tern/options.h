@@ -32,6 +32,11 @@ struct ExecutorOptions {
   // Attempts of a task before its loss is reported (a worker dying mid-task
   // costs one attempt; a task's own failure is reported at once).
   int max_attempts = 3;
+  // Speculative execution: a task running longer than this many times the
+  // median run time of its finished siblings gets a backup attempt on another
+  // worker; the first to commit wins and the other is stopped. 0 turns it off.
+  // Tasks must then be safe to run twice (as retries already require).
+  double speculation = 4.0;
   // Run each task in a fresh process (false: the stateless default), or reuse
   // one process for many tasks of a job for the lowest overhead (true).
   bool reuse_processes = false;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <random>
 
+#include "core/retry_policy.h"
 #include "core/runtime.h"
 #include "core/runtime_bundle.h"
 #include "core/wait.h"
@@ -165,28 +166,36 @@ JobHandleImpl::~JobHandleImpl() {
   watcher_.join();
 }
 
+// Follows the job's event stream until every task has a record. A failing
+// coordinator (a restarted server, a network blip) is ridden out with
+// backoff, on a fresh connection, as workers do; nothing is lost meanwhile,
+// as the stream keeps every event.
 void JobHandleImpl::Watch() {
   std::unique_ptr<Coordinator> coordinator;
   uint64_t after = 0;
-  try {
-    coordinator = client_->BorrowConnection();
-    while (!stop_) {
-      {
-        std::lock_guard lock(mutex_);
-        if (finished_ == size_ || cancelled_) break;
-      }
-      std::vector<Event> events =
-          coordinator->Read(JobKey(id_, "events"), after, kEventBatch,
-                            std::chrono::milliseconds(200));
+  int failures = 0;
+  while (!stop_) {
+    {
+      std::lock_guard lock(mutex_);
+      if (finished_ == size_ || cancelled_) break;
+    }
+    try {
+      if (!coordinator) coordinator = client_->BorrowConnection();
+      std::vector<Event> events = coordinator->Read(
+          JobKey(id_, "events"), after, kEventBatch, std::chrono::milliseconds(200));
+      failures = 0;
       if (events.empty()) continue;
       after = events.back().seq;
       Deliver(events);
+    } catch (const Error& e) {
+      coordinator.reset();
+      auto backoff = Backoff(++failures);
+      std::fprintf(stderr, "tern: following job %s: %s; retrying in %lld ms\n",
+                   id_.c_str(), e.what(), static_cast<long long>(backoff.count()));
+      std::this_thread::sleep_for(backoff);
     }
-    client_->ReturnConnection(std::move(coordinator));
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "tern: lost track of job %s: %s\n", id_.c_str(),
-                 e.what());
   }
+  if (coordinator) client_->ReturnConnection(std::move(coordinator));
   client_->Track(-1);
 }
 
@@ -351,6 +360,7 @@ class ExecutorImpl {
     job.max_attempts = options.max_attempts;
     job.reuse_processes = options.reuse_processes;
     job.inline_limit_bytes = options.inline_limit_bytes;
+    job.speculation = options.speculation;
     job.created_us = NowMicros();
     if (spec.extra.size() > options.inline_limit_bytes) {
       job.extra_key = JobKey(job.id, "extra");

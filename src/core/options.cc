@@ -78,6 +78,20 @@ int ParseInt(const std::string& what, const std::string& text, int min) {
   return value;
 }
 
+double ParseDouble(const std::string& what, const std::string& text) {
+  size_t end = 0;
+  double value = -1;
+  try {
+    value = std::stod(text, &end);
+  } catch (const std::exception&) {
+    end = 0;
+  }
+  if (end != text.size() || text.empty() || value < 0) {
+    BadValue(what, text, "a number >= 0");
+  }
+  return value;
+}
+
 bool ParseBool(const std::string& what, const std::string& text) {
   if (text == "true" || text == "1" || text == "yes" || text == "on")
     return true;
@@ -115,6 +129,8 @@ const std::map<std::string, Setter>& Setters() {
        [](O& o, S v) { o.memory_limit_bytes = ParseBytes("memory_limit", v); }},
       {"max_attempts",
        [](O& o, S v) { o.max_attempts = ParseInt("max_attempts", v, 1); }},
+      {"speculation",
+       [](O& o, S v) { o.speculation = ParseDouble("speculation", v); }},
       {"reuse_processes",
        [](O& o, S v) { o.reuse_processes = ParseBool("reuse_processes", v); }},
       {"lease", [](O& o, S v) { o.lease = ParseDuration("lease", v); }},

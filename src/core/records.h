@@ -6,6 +6,8 @@
 //   jobs/<job>/task/<i>      TaskRecord of task i; the first commit wins
 //   jobs/<job>/events        stream of winning TaskRecords, which clients read
 //   jobs/<job>/cancelled     present once the job is cancelled
+//   jobs/<job>/discarded     counter: losing duplicate attempts
+//   jobs/<job>/backups       counter: speculative backup attempts started
 //   active/<job>             one entry per submitted job, for listings
 // ObjectStore keys, for what is too large to ride inline:
 //   jobs/<job>/extra, jobs/<job>/in/<i>, jobs/<job>/out/<i>.<attempt>-<token>,
@@ -34,13 +36,14 @@ struct StoredJob {
   int max_attempts = 3;
   bool reuse_processes = false;
   uint64_t inline_limit_bytes = 0;
+  double speculation = 0;  // ExecutorOptions::speculation
   int64_t created_us = 0;
 
   template <class Archive>
   void serialize(Archive& ar) {
     ar(id, kind, runtime, function, extra, extra_key, tasks, task_timeout_ms,
        memory_limit_bytes, max_attempts, reuse_processes, inline_limit_bytes,
-       created_us);
+       speculation, created_us);
   }
 };
 
@@ -50,10 +53,11 @@ struct TaskMessage {
   std::string input;      // encoded input, when small
   std::string input_key;  // else its object key
   int64_t enqueued_us = 0;
+  bool backup = false;  // a speculative copy of a straggling attempt
 
   template <class Archive>
   void serialize(Archive& ar) {
-    ar(job, index, input, input_key, enqueued_us);
+    ar(job, index, input, input_key, enqueued_us, backup);
   }
 };
 

@@ -246,8 +246,7 @@ Outcome TaskHost::Reap(FailureKind killed_for, const std::string& why) {
 std::vector<Outcome> TaskHost::Run(
     const FunctionRef& fn, const std::string& extra,
     const std::vector<std::string>& inputs, const HostLimits& limits,
-    const std::function<bool()>& heartbeat,
-    std::chrono::milliseconds heartbeat_interval) {
+    const Heartbeat& heartbeat, std::chrono::milliseconds heartbeat_interval) {
   // A reused host serves any job whose memory limit (fixed at its fork) fits.
   if (pid_ >= 0 && host_memory_limit_ != limits.memory_limit_bytes) Kill();
   std::vector<Outcome> outcomes;
@@ -283,8 +282,7 @@ std::vector<Outcome> TaskHost::Run(
 }
 
 bool TaskHost::RunInHost(const HostWork& work, bool send,
-                         const HostLimits& limits,
-                         const std::function<bool()>& heartbeat,
+                         const HostLimits& limits, const Heartbeat& heartbeat,
                          std::chrono::milliseconds heartbeat_interval,
                          std::vector<Outcome>& outcomes) {
   bool sent = true;
@@ -349,7 +347,14 @@ bool TaskHost::RunInHost(const HostWork& work, bool send,
       return true;
     }
     if (now >= next_heartbeat) {
-      if (!heartbeat()) return false;
+      Verdict verdict = heartbeat(outcomes.size(), now - task_start);
+      if (verdict == Verdict::kCancelAll) return false;
+      if (verdict == Verdict::kAbandonTask) {
+        Kill();
+        Outcome& outcome = outcomes.emplace_back();
+        outcome.cancelled = true;
+        return true;
+      }
       next_heartbeat = Clock::now() + heartbeat_interval;
     }
   }

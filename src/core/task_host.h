@@ -43,7 +43,7 @@ struct HostWork {
 
 struct Outcome {
   bool ok = false;
-  bool cancelled = false;  // abandoned because the heartbeat said so
+  bool cancelled = false;  // stopped because the heartbeat said so
   FailureKind kind = FailureKind::kUserException;
   std::string type;  // exception type or signal name
   std::string message;
@@ -52,6 +52,17 @@ struct Outcome {
   int64_t started_us = 0;
   int64_t finished_us = 0;
 };
+
+// What a worker's heartbeat decides about the batch in hand.
+enum class Verdict {
+  kContinue,
+  kAbandonTask,  // stop the running task (another attempt already won)
+  kCancelAll,    // stop the batch (the job was cancelled)
+};
+// Called with the position (in Run's inputs) of the running task and how long
+// it has been running.
+using Heartbeat =
+    std::function<Verdict(size_t running, std::chrono::steady_clock::duration)>;
 
 class TaskHost {
  public:
@@ -63,20 +74,21 @@ class TaskHost {
   ~TaskHost();
 
   // Runs fn over inputs and returns one outcome per input, in order. heartbeat
-  // runs at least every heartbeat_interval while tasks run; when it returns
-  // false the batch is abandoned (the host is killed, the rest are cancelled).
+  // runs every heartbeat_interval while tasks run; an abandoned task or a
+  // cancelled batch costs the host (killed) and yields outcomes marked
+  // cancelled; the rest of the batch goes on in a new host.
   std::vector<Outcome> Run(const FunctionRef& fn, const std::string& extra,
                            const std::vector<std::string>& inputs,
                            const HostLimits& limits,
-                           const std::function<bool()>& heartbeat,
+                           const Heartbeat& heartbeat,
                            std::chrono::milliseconds heartbeat_interval);
 
  private:
   // Runs work in the live host (sending it first if send) until all of it
   // finishes or the host dies; appends the outcomes. Returns false when the
-  // heartbeat cancelled.
+  // heartbeat cancelled the batch.
   bool RunInHost(const HostWork& work, bool send, const HostLimits& limits,
-                 const std::function<bool()>& heartbeat,
+                 const Heartbeat& heartbeat,
                  std::chrono::milliseconds heartbeat_interval,
                  std::vector<Outcome>& outcomes);
   // Forks a host. With work, the host runs just that and exits; without, it

@@ -31,6 +31,13 @@ constexpr int kMaxBatch = 256;
 constexpr uint64_t kInlineLogBytes = 4096;
 constexpr auto kCancelCheckInterval = std::chrono::milliseconds(500);
 constexpr auto kGiveUpAfter = std::chrono::seconds(60);
+// Speculation: how often the heartbeat looks at the running task, how many
+// finished siblings make a median, and the shortest run that can straggle.
+constexpr auto kSpeculationTick = std::chrono::milliseconds(20);
+constexpr auto kSpeculationCheck = std::chrono::milliseconds(50);
+constexpr auto kMinStraggler = std::chrono::milliseconds(50);
+constexpr size_t kMinSamples = 3;
+constexpr size_t kMaxSamples = 256;
 
 // 16 hex digits that name this worker process in object keys.
 std::string RandomToken() {
@@ -54,6 +61,9 @@ struct Task {
   TaskMessage message;
   std::string input;
   std::optional<TaskRecord> early;  // decided without running the task
+  bool skip = false;                // a backup whose task already finished
+  bool backed_up = false;           // a backup of this attempt was enqueued
+  Clock::time_point last_check{};   // of whether another attempt has won
 };
 
 class Worker {
@@ -140,6 +150,7 @@ class Worker {
     if (jobs_.size() > 64) {
       jobs_.clear();
       cancel_checks_.clear();
+      run_times_.clear();
     }
     Job& job = jobs_[id];
     std::optional<std::string> spec = coordinator_->Get(JobKey(id, "spec"));
@@ -188,7 +199,10 @@ class Worker {
   // Decides the tasks that cannot run: a refused job, attempts used up, a
   // missing input. Fetches the inputs of the others.
   void Prepare(const Job& job, Task& task) {
-    if (!job.refusal.empty()) {
+    if (task.message.backup &&
+        coordinator_->Get(TaskKey(job.spec.id, task.message.index))) {
+      task.skip = true;  // the attempt it backs up has finished meanwhile
+    } else if (!job.refusal.empty()) {
       task.early = Failure(task, FailureKind::kInfrastructure, job.refusal);
     } else if (task.lease.delivery > job.spec.max_attempts) {
       task.early =
@@ -235,9 +249,12 @@ class Worker {
     }
     std::vector<Task*> runnable;
     std::vector<std::string> inputs;
+    std::vector<std::string> done_elsewhere;
     for (size_t i = begin; i < end; ++i) {
       Prepare(job, tasks[i]);
-      if (!tasks[i].early) {
+      if (tasks[i].skip) {
+        done_elsewhere.push_back(tasks[i].lease.id);
+      } else if (!tasks[i].early) {
         runnable.push_back(&tasks[i]);
         inputs.push_back(std::move(tasks[i].input));
       }
@@ -248,6 +265,7 @@ class Worker {
     std::vector<const Task*> owners;
     for (size_t i = begin, r = 0; i < end; ++i) {
       Task& task = tasks[i];
+      if (task.skip) continue;
       if (task.early) {
         records.push_back(std::move(*task.early));
       } else {
@@ -269,6 +287,7 @@ class Worker {
         cancelled.push_back(task->lease.id);
     }
     retried_.clear();
+    cancelled.insert(cancelled.end(), done_elsewhere.begin(), done_elsewhere.end());
     if (!cancelled.empty()) coordinator_->Ack(queue_, cancelled);
   }
 
@@ -316,14 +335,67 @@ class Worker {
                                 const std::vector<std::string>& inputs) {
     HostLimits limits{Millis(job.spec.task_timeout_ms),
                       job.spec.memory_limit_bytes, job.spec.reuse_processes};
-    auto heartbeat = [&] {
-      for (Task* task : runnable) {
-        coordinator_->Renew(queue_, task->lease, options_.lease);
+    auto renewed = Clock::now();
+    auto heartbeat = [&](size_t running, Clock::duration running_for) {
+      if (Clock::now() - renewed >= options_.lease / 3) {
+        for (Task* task : runnable) {
+          coordinator_->Renew(queue_, task->lease, options_.lease);
+        }
+        renewed = Clock::now();
+        if (Cancelled(job.spec.id, true)) return Verdict::kCancelAll;
       }
-      return !Cancelled(job.spec.id, true);
+      return Speculate(job, *runnable[running], running_for);
     };
-    return host_.Run(job.spec.function, job.extra, inputs, limits, heartbeat,
-                     std::max(options_.lease / 3, Millis(1)));
+    auto tick = std::min(std::max(options_.lease / 3, Millis(1)), kSpeculationTick);
+    std::vector<Outcome> outcomes =
+        host_.Run(job.spec.function, job.extra, inputs, limits, heartbeat, tick);
+    RecordRunTimes(job.spec.id, outcomes);
+    return outcomes;
+  }
+
+  // Speculative execution of stragglers. An attempt running longer than
+  // job.speculation times the median run time of the job's tasks this worker
+  // finished gets one backup: a copy of its message, which another worker
+  // leases. From then on (and in the backup itself) the heartbeat looks for
+  // the task's record now and then; once either attempt has committed, the
+  // other is stopped. The first commit wins, as for any duplicate.
+  Verdict Speculate(const Job& job, Task& task, Clock::duration running_for) {
+    if (job.spec.speculation <= 0) return Verdict::kContinue;
+    if (!task.backed_up && !task.message.backup) {
+      const std::vector<Clock::duration>& history = run_times_[job.spec.id];
+      if (history.size() < kMinSamples) return Verdict::kContinue;
+      auto median = Median(history);
+      auto threshold = std::chrono::duration_cast<Clock::duration>(
+          median * job.spec.speculation);
+      if (running_for < std::max<Clock::duration>(threshold, kMinStraggler)) {
+        return Verdict::kContinue;
+      }
+      // The lease still holds the whole message (its input was moved on).
+      auto backup = Decode<TaskMessage>(task.lease.body, "task message");
+      backup.backup = true;
+      coordinator_->Enqueue(queue_, {Encode(backup)});
+      coordinator_->Add(JobKey(job.spec.id, "backups"), 1);
+      task.backed_up = true;
+    }
+    auto now = Clock::now();
+    if (now - task.last_check < kSpeculationCheck) return Verdict::kContinue;
+    task.last_check = now;
+    bool won = coordinator_->Get(TaskKey(job.spec.id, task.message.index)).has_value();
+    return won ? Verdict::kAbandonTask : Verdict::kContinue;
+  }
+
+  void RecordRunTimes(const std::string& job, const std::vector<Outcome>& outcomes) {
+    std::vector<Clock::duration>& history = run_times_[job];
+    for (const Outcome& outcome : outcomes) {
+      if (outcome.cancelled || !outcome.ok) continue;
+      if (history.size() >= kMaxSamples) history.erase(history.begin());
+      history.push_back(std::chrono::microseconds(outcome.finished_us - outcome.started_us));
+    }
+  }
+
+  static Clock::duration Median(std::vector<Clock::duration> values) {
+    std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
+    return values[values.size() / 2];
   }
 
   TaskRecord ToRecord(const Job& job, const Task& task, Outcome& outcome,
@@ -368,11 +440,15 @@ class Worker {
                                      queue_, owners[i]->lease.id});
     }
     std::vector<bool> won = coordinator_->CommitResults(commits);
+    int64_t discarded = 0;
     for (size_t i = 0; i < records.size(); ++i) {
       if (won[i]) continue;
+      ++discarded;
       if (!records[i].result_key.empty()) store_->Delete(records[i].result_key);
       if (!records[i].log_key.empty()) store_->Delete(records[i].log_key);
     }
+    // Counted for the job's statistics: how many duplicate attempts lost.
+    if (discarded > 0) coordinator_->Add(JobKey(job, "discarded"), discarded);
   }
 
   ExecutorOptions options_;
@@ -384,6 +460,7 @@ class Worker {
   StoredResultReader reader_;
   TaskHost host_;
   std::map<std::string, Job> jobs_;
+  std::map<std::string, std::vector<Clock::duration>> run_times_;
   std::set<const Task*> retried_;  // of the batch in hand
   std::map<std::string, std::pair<Clock::time_point, bool>> cancel_checks_;
   int batch_size_ = 1;
