@@ -45,10 +45,14 @@ install_packages() {
 }
 
 # A port on 127.0.0.1 that nothing listens on now.
+# Picked below the kernel's ephemeral range (ip_local_port_range, from 32768
+# by default), where outgoing connections take their local ports: a port that
+# nothing listens on may still be held by one of those, and bind would fail.
 free_port() {
-  local port
+  local port low
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
   for _ in $(seq 1 100); do
-    port=$((20000 + RANDOM % 40000))
+    port=$((10000 + RANDOM % (low - 10000)))
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || {
       echo "$port"
       return 0

@@ -17,9 +17,20 @@
 //                      environment variables or credentials file (see
 //                      docs/user-guide.md for every parameter)
 //
-// The public methods check their arguments once for every implementation and
-// then call the private virtual *Impl methods (the non-virtual-interface
-// idiom).
+//   fault+<uri>?unavailable=0.1&slow=0.05&slow_ms=200&truncate=0.02&seed=7
+//                      the store <uri> with faults injected at random, for
+//                      chaos tests (src/storage/fault_injecting_store.h)
+//
+// Integrity: every object is stored with a trailer of CRC-32C checksums, one
+// per 1 MiB block (src/storage/object_store.cc gives the format). Reads
+// verify the blocks they return, so bytes that rotted, were truncated or were
+// written by another tool are reported as Error(kCorruption) naming the key
+// and the store, never returned.
+//
+// The public methods check their arguments once for every implementation,
+// add or verify the checksums, and call the private virtual *Impl methods
+// (the non-virtual-interface idiom), which move stored bytes, trailer
+// included.
 #pragma once
 
 #include <cstdint>
@@ -49,14 +60,20 @@ class ObjectStore {
   void Put(std::string_view key, std::string_view data);
 
   // Returns the whole object, or std::nullopt if key does not exist.
+  // Throws Error(kCorruption) naming key if it fails its checksums.
   std::optional<std::string> Get(std::string_view key);
 
   // Returns up to length bytes starting at offset (fewer at the end of the
-  // object; empty when offset >= size).
-  // Throws Error(kNotFound) if key does not exist.
+  // object; empty when offset >= size). Reads and verifies every 1 MiB block
+  // the range touches, whole.
+  // Throws Error(kNotFound) if key does not exist, Error(kCorruption) if a
+  // block the range touches fails its checksum.
   std::string GetRange(std::string_view key, uint64_t offset, uint64_t length);
 
   // Returns the object's size in bytes, or std::nullopt if it does not exist.
+  // Reads only the object's trailer: throws Error(kCorruption) if that is
+  // missing or does not match the stored length (a truncated object), but
+  // does not verify the data.
   std::optional<uint64_t> Size(std::string_view key);
 
   // Returns every key that starts with prefix (a plain string prefix, not a
@@ -72,8 +89,26 @@ class ObjectStore {
   // Throws Error(kInvalidArgument) naming key if it is not a valid key.
   static void CheckKey(std::string_view key);
 
+ protected:
+  // The stored size of an object and its last bytes.
+  struct StoredTail {
+    uint64_t size = 0;  // stored bytes, trailer included
+    std::string bytes;  // the last min(size, requested) of them
+  };
+
  private:
-  virtual void PutImpl(const std::string& key, std::string_view data) = 0;
+  friend class ObjectStoreWrapper;  // forwards the *Impl methods
+
+  // The *Impl methods see stored bytes: the user's data and its trailer.
+
+  // Stores the concatenation of data and trailer under key, atomically.
+  // The default joins them, copying the object once, and calls PutImpl;
+  // stores that can write two pieces (a file, a memory buffer) override it.
+  virtual void PutWithTrailerImpl(const std::string& key, std::string_view data,
+                                  std::string_view trailer);
+  // Stores data under key. Called only by the default PutWithTrailerImpl:
+  // a store overrides one of the two (the default throws std::logic_error).
+  virtual void PutImpl(const std::string& key, std::string_view data);
   virtual std::optional<std::string> GetImpl(const std::string& key) = 0;
   virtual std::optional<std::string> GetRangeImpl(const std::string& key,
                                                   uint64_t offset,
@@ -81,6 +116,18 @@ class ObjectStore {
   virtual std::optional<uint64_t> SizeImpl(const std::string& key) = 0;
   virtual std::vector<std::string> ListImpl(const std::string& prefix) = 0;
   virtual void DeleteImpl(const std::string& key) = 0;
+  // Returns the stored size and the last length bytes (all of them when the
+  // object is shorter), or std::nullopt if key does not exist. The default
+  // calls SizeImpl and GetRangeImpl; a store that can read both at once
+  // overrides it, so that a concurrent Put cannot fall between the two.
+  virtual std::optional<StoredTail> ReadTailImpl(const std::string& key,
+                                                 uint64_t length);
+
+  // One attempt of Size and of GetRange, which retry a read that a
+  // concurrent Put may have torn (their trailer and data come from two reads).
+  std::optional<uint64_t> SizeOnce(const std::string& key);
+  std::string GetRangeOnce(const std::string& key, uint64_t offset,
+                           uint64_t length);
 };
 
 }  // namespace tern

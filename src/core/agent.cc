@@ -10,6 +10,7 @@
 #include "compute/local_backend.h"
 #include "core/client.h"
 #include "core/records.h"
+#include "core/retry_policy.h"
 #include "core/runtime.h"
 #include "core/runtime_bundle.h"
 #include "tern/coordinator.h"
@@ -33,16 +34,24 @@ class Agent {
       options_.cache_dir = TernHome() + "/runtimes";
   }
 
+  // Serves until idle_exit passes without work. A failing store or
+  // coordinator (a restarted server) is ridden out with backoff: the agent's
+  // workers ride it out too, and nothing they hold is lost.
   int Run() {
     auto last_work = Clock::now();
+    int failures = 0;
     for (;;) {
-      bool busy = false;
-      for (const auto& [runtime, pending] : PendingRuntimes()) {
-        busy |= Serve(runtime, pending);
+      try {
+        if (ServeOnce()) last_work = Clock::now();
+        failures = 0;
+      } catch (const Error& e) {
+        auto backoff = Backoff(++failures);
+        std::fprintf(stderr, "tern worker: %s; retrying in %lld ms\n", e.what(),
+                     static_cast<long long>(backoff.count()));
+        std::this_thread::sleep_for(backoff);
+        last_work = Clock::now();  // an outage is not idleness
+        continue;
       }
-      for (auto& [runtime, backend] : backends_)
-        busy |= !backend->Workers().empty();
-      if (busy) last_work = Clock::now();
       if (options_.idle_exit.count() > 0 &&
           Clock::now() - last_work >= options_.idle_exit) {
         return 0;
@@ -52,6 +61,18 @@ class Agent {
   }
 
  private:
+  // One look at the jobs: starts workers where tasks wait. Returns whether
+  // any work is pending or running here.
+  bool ServeOnce() {
+    bool busy = false;
+    for (const auto& [runtime, pending] : PendingRuntimes()) {
+      busy |= Serve(runtime, pending);
+    }
+    for (auto& [runtime, backend] : backends_)
+      busy |= !backend->Workers().empty();
+    return busy;
+  }
+
   // Runtimes of active jobs with tasks waiting in their queue.
   std::map<std::string, int64_t> PendingRuntimes() {
     std::map<std::string, int64_t> pending;

@@ -1,12 +1,16 @@
 #include "core/records.h"
 
 #include <chrono>
+#include <thread>
 
+#include "core/retry_policy.h"
 #include "tern/coordinator.h"
 #include "tern/errors.h"
 #include "tern/object_store.h"
 
 namespace tern::internal {
+
+constexpr int kFetchAttempts = 4;
 
 int64_t NowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -15,9 +19,24 @@ int64_t NowMicros() {
 }
 
 namespace {
+
+// Reads key, retrying what may be transient: a store that did not answer, or
+// a response that arrived damaged (the checksum caught it). A missing object
+// is not retried.
 std::string Fetch(ObjectStore& store, const std::string& key,
                   const char* what) {
-  std::optional<std::string> bytes = store.Get(key);
+  std::optional<std::string> bytes;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      bytes = store.Get(key);
+      break;
+    } catch (const Error& e) {
+      bool transient = e.code() == ErrorCode::kUnavailable ||
+                       e.code() == ErrorCode::kCorruption;
+      if (!transient || attempt >= kFetchAttempts) throw;
+      std::this_thread::sleep_for(Backoff(attempt));
+    }
+  }
   if (!bytes) {
     throw Error(ErrorCode::kNotFound, std::string(what) + " object '" + key +
                                           "' is missing from " + store.Uri());

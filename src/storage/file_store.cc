@@ -15,7 +15,8 @@
 // <dir>/.tmp/, where Put writes each object to a uniquely named file before
 // rename(2)ing it into place, so readers in any process see the whole old or
 // the whole new object. Delete removes the directories it leaves empty, and a
-// Put racing with it retries.
+// Put racing with it retries. Files hold stored bytes: the user's data, then
+// the checksum trailer that object_store.cc adds and verifies.
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -126,7 +127,8 @@ class FileStore : public ObjectStore {
   }
 
  private:
-  void PutImpl(const std::string& key, std::string_view data) override;
+  void PutWithTrailerImpl(const std::string& key, std::string_view data,
+                          std::string_view trailer) override;
   std::optional<std::string> GetImpl(const std::string& key) override;
   std::optional<std::string> GetRangeImpl(const std::string& key,
                                           uint64_t offset,
@@ -134,16 +136,19 @@ class FileStore : public ObjectStore {
   std::optional<uint64_t> SizeImpl(const std::string& key) override;
   std::vector<std::string> ListImpl(const std::string& prefix) override;
   void DeleteImpl(const std::string& key) override;
+  std::optional<StoredTail> ReadTailImpl(const std::string& key,
+                                         uint64_t length) override;
 
   std::string TempDir() const { return dir_ + "/.tmp"; }
   std::string ObjectPath(const std::string& key) const;
   std::string DirPath(std::string_view key_dir) const;
-  std::string WriteTemp(std::string_view data) const;
+  std::string WriteTemp(std::string_view data, std::string_view trailer) const;
   void MakeParents(const std::string& key) const;
   void MoveIntoPlace(const std::string& temp, const std::string& key) const;
   void RemoveEmptyParents(const std::string& key) const;
   std::optional<std::string> Read(const std::string& key, uint64_t offset,
-                                  uint64_t length) const;
+                                  uint64_t length,
+                                  StoredTail* tail = nullptr) const;
   void ListDir(const std::string& path, const std::string& key_prefix,
                std::string_view partial, std::vector<std::string>* keys) const;
 
@@ -173,8 +178,9 @@ std::string FileStore::ObjectPath(const std::string& key) const {
   return DirPath(parent) + "/" + std::string(name) + std::string(kObjectSuffix);
 }
 
-// Writes data to a fresh temp file and returns its path.
-std::string FileStore::WriteTemp(std::string_view data) const {
+// Writes data and trailer to a fresh temp file and returns its path.
+std::string FileStore::WriteTemp(std::string_view data,
+                                 std::string_view trailer) const {
   std::string path = TempDir() + "/" + UniqueTempName();
   int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
   int fd = open(path.c_str(), flags, 0666);
@@ -188,6 +194,7 @@ std::string FileStore::WriteTemp(std::string_view data) const {
   Fd closer(fd);
   try {
     WriteAll(fd, data, path);
+    WriteAll(fd, trailer, path);
   } catch (...) {
     unlink(path.c_str());
     throw;
@@ -207,8 +214,10 @@ void FileStore::MakeParents(const std::string& key) const {
   }
 }
 
-void FileStore::PutImpl(const std::string& key, std::string_view data) {
-  std::string temp = WriteTemp(data);
+void FileStore::PutWithTrailerImpl(const std::string& key,
+                                   std::string_view data,
+                                   std::string_view trailer) {
+  std::string temp = WriteTemp(data, trailer);
   try {
     MoveIntoPlace(temp, key);
   } catch (...) {
@@ -230,10 +239,12 @@ void FileStore::MoveIntoPlace(const std::string& temp,
 }
 
 // Returns up to length bytes of key's object from offset, or nullopt if there
-// is no such key. Reads only the requested range.
+// is no such key. Reads only the requested range. With tail, reads instead
+// the last length bytes into it, and the size, from one open file (so that a
+// concurrent Put cannot fall between the two).
 std::optional<std::string> FileStore::Read(const std::string& key,
-                                           uint64_t offset,
-                                           uint64_t length) const {
+                                           uint64_t offset, uint64_t length,
+                                           StoredTail* tail) const {
   std::string path = ObjectPath(key);
   Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
@@ -243,6 +254,10 @@ std::optional<std::string> FileStore::Read(const std::string& key,
   struct stat st;
   if (fstat(fd.get(), &st) != 0) ThrowErrno("stat", path);
   uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (tail) {
+    tail->size = size;
+    offset = size - std::min(length, size);
+  }
   if (offset >= size) return std::string();
   return ReadAt(fd.get(), offset, std::min(length, size - offset), path);
 }
@@ -255,6 +270,15 @@ std::optional<std::string> FileStore::GetRangeImpl(const std::string& key,
                                                    uint64_t offset,
                                                    uint64_t length) {
   return Read(key, offset, length);
+}
+
+std::optional<ObjectStore::StoredTail> FileStore::ReadTailImpl(
+    const std::string& key, uint64_t length) {
+  StoredTail tail;
+  std::optional<std::string> bytes = Read(key, 0, length, &tail);
+  if (!bytes) return std::nullopt;
+  tail.bytes = std::move(*bytes);
+  return tail;
 }
 
 std::optional<uint64_t> FileStore::SizeImpl(const std::string& key) {

@@ -3,8 +3,10 @@
 // Stores opened with the same mem://name share one set of objects through a
 // process-wide registry. Objects live until the process exits, even when no
 // store refers to them, so a store reopened by name sees what was put earlier
-// (as a file:// store would).
+// (as a file:// store would). Objects are stored bytes: the user's data, then
+// the checksum trailer that object_store.cc adds and verifies.
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,8 +41,11 @@ class MemStore : public ObjectStore {
   std::string Uri() const override { return "mem://" + name_; }
 
  private:
-  void PutImpl(const std::string& key, std::string_view data) override {
-    std::string copy(data);  // copy outside the lock
+  void PutWithTrailerImpl(const std::string& key, std::string_view data,
+                          std::string_view trailer) override {
+    std::string copy;  // copied outside the lock
+    copy.reserve(data.size() + trailer.size());
+    copy.append(data).append(trailer);
     std::lock_guard<std::mutex> lock(objects_->mu);
     objects_->map[key] = std::move(copy);
   }
@@ -58,6 +63,17 @@ class MemStore : public ObjectStore {
     const std::string& data = it->second;
     if (offset >= data.size()) return std::string();
     return data.substr(offset, length);
+  }
+
+  std::optional<StoredTail> ReadTailImpl(const std::string& key,
+                                         uint64_t length) override {
+    std::lock_guard<std::mutex> lock(objects_->mu);
+    auto it = objects_->map.find(key);
+    if (it == objects_->map.end()) return std::nullopt;
+    const std::string& data = it->second;
+    uint64_t n = std::min<uint64_t>(length, data.size());
+    return StoredTail{.size = data.size(),
+                      .bytes = data.substr(data.size() - n)};
   }
 
   std::optional<uint64_t> SizeImpl(const std::string& key) override {

@@ -3,9 +3,11 @@
 // Signing is libcurl's CURLOPT_AWS_SIGV4, which needs help: libcurl 7.88
 // neither sends x-amz-content-sha256 nor canonicalizes the query string, so
 // this client sends the header itself and builds every query already sorted
-// and percent-encoded the AWS way. Each request is retried with exponential
-// backoff and jitter on connection errors, 5xx and 429 (SlowDown), up to
-// config.attempts tries and no longer than config.timeout after the first
+// and percent-encoded the AWS way. The body's SHA-256 is signed only over
+// plain HTTP to another host: TLS, or loopback, protects it otherwise, and
+// UNSIGNED-PAYLOAD spares hashing every byte. Each request is retried with
+// exponential backoff and jitter on connection errors, 5xx and 429 (SlowDown),
+// up to config.attempts tries and no longer than config.timeout after the first
 // failure. Easy handles are pooled, so connections are kept alive.
 //
 // Thread-safe: any number of threads may call Send() at once.
@@ -41,6 +43,7 @@ struct S3Request {
   std::map<std::string, std::string> query = {};  // raw; encoded when sent
   std::vector<std::string> headers = {};          // "Name: value"
   std::string_view body = {};                     // sent by PUT and POST
+  std::string_view body_tail = {};                // PUT only: sent after body
 
   // Where a 2xx response body goes, instead of S3Response::body: appended to
   // sink, or written to [dest, dest + dest_size) (more is an error).
@@ -88,7 +91,8 @@ class S3Client {
                                           int tries) const;
 
   const S3Config config_;
-  const std::string sigv4_;  // "aws:amz:<region>:s3"
+  const std::string sigv4_;   // "aws:amz:<region>:s3"
+  const bool signs_payload_;  // plain HTTP to another host
   std::unique_ptr<Handles> handles_;
 };
 

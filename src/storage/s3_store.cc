@@ -30,8 +30,9 @@ class S3Store : public ObjectStore {
   void Probe() const;
 
  private:
-  void PutImpl(const std::string& key, std::string_view data) override {
-    PutObject(client_, FullKey(key), data);
+  void PutWithTrailerImpl(const std::string& key, std::string_view data,
+                          std::string_view trailer) override {
+    PutObject(client_, FullKey(key), data, trailer);
   }
   std::optional<std::string> GetImpl(const std::string& key) override {
     return ReadObject(client_, FullKey(key), 0, UINT64_MAX);

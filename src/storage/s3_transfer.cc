@@ -15,7 +15,8 @@
 namespace tern {
 namespace {
 
-constexpr uint64_t kMaxParts = 10000;  // an S3 limit
+constexpr uint64_t kMaxParts = 10000;           // an S3 limit
+constexpr uint64_t kMaxSinglePut = 5ull << 30;  // an S3 limit
 
 // Runs work(0) ... work(count - 1) on up to `threads` threads, the caller's
 // among them. After a failure no new work starts; the first exception is
@@ -64,8 +65,9 @@ std::string Initiate(const S3Client& client, const std::string& key) {
 
 std::string UploadPart(const S3Client& client, const std::string& key,
                        const std::string& upload_id, size_t number,
-                       std::string_view data) {
-  S3Request request{.method = "PUT", .key = key, .body = data};
+                       std::string_view head, std::string_view tail) {
+  S3Request request{
+      .method = "PUT", .key = key, .body = head, .body_tail = tail};
   request.query = {{"partNumber", std::to_string(number)},
                    {"uploadId", upload_id}};
   S3Response response = client.Send(request);
@@ -106,17 +108,26 @@ void Abort(const S3Client& client, const std::string& key,
   }
 }
 
+// Uploads data followed by tail in parts; only the last part or two hold
+// bytes of tail.
 void PutMultipart(const S3Client& client, const std::string& key,
-                  std::string_view data) {
-  uint64_t part_size = std::max<uint64_t>(
-      client.config().part_size, (data.size() + kMaxParts - 1) / kMaxParts);
-  size_t parts = (data.size() + part_size - 1) / part_size;
+                  std::string_view data, std::string_view tail) {
+  const uint64_t size = data.size() + tail.size();
+  uint64_t part_size = std::max<uint64_t>(client.config().part_size,
+                                          (size + kMaxParts - 1) / kMaxParts);
+  size_t parts = (size + part_size - 1) / part_size;
   std::string upload_id = Initiate(client, key);
   std::vector<std::string> etags(parts);
   try {
     RunParallel(parts, client.config().threads, [&](size_t i) {
-      etags[i] = UploadPart(client, key, upload_id, i + 1,
-                            data.substr(i * part_size, part_size));
+      uint64_t begin = i * part_size, end = std::min(size, begin + part_size);
+      std::string_view head, rest;
+      if (begin < data.size()) head = data.substr(begin, end - begin);
+      if (end > data.size()) {
+        uint64_t from = std::max<uint64_t>(begin, data.size()) - data.size();
+        rest = tail.substr(from, end - data.size() - from);
+      }
+      etags[i] = UploadPart(client, key, upload_id, i + 1, head, rest);
     });
     Complete(client, key, upload_id, etags);
   } catch (...) {
@@ -161,9 +172,41 @@ bool FetchChunk(const S3Client& client, const std::string& key,
   return true;
 }
 
-// One try of ReadObject. Returns false if the object changed midway.
-bool ReadOnce(const S3Client& client, const std::string& key, uint64_t offset,
-              uint64_t length, std::optional<std::string>* result) {
+// Keeps [offset, offset + length) of a whole object in place, for a server
+// that ignored the Range header.
+void KeepRange(uint64_t offset, uint64_t length, std::string* out) {
+  out->erase(0, std::min<uint64_t>(offset, out->size()));
+  if (out->size() > length) out->resize(length);
+}
+
+// ReadObject in one GET, so one response: one version, repeated whole by
+// Send() if the connection drops. A Get of the whole object has no Range
+// header, and its body streams into a string reserved from Content-Length.
+std::optional<std::string> ReadInOne(const S3Client& client,
+                                     const std::string& key, uint64_t offset,
+                                     uint64_t length) {
+  std::string out;
+  S3Request request{.key = key, .sink = &out};
+  const bool ranged = offset > 0 || length != UINT64_MAX;
+  if (ranged) request.headers = {RangeHeader(offset, length)};
+  S3Response response = client.Send(request);
+  if (response.status == 404) return std::nullopt;
+  if (response.status == 416 && ranged) return std::string();  // past the end
+  if (response.status == 200) {
+    if (ranged) KeepRange(offset, length, &out);
+    return out;
+  }
+  if (response.status != 206 || !ranged) {
+    client.ThrowUnexpected(request, response);
+  }
+  return out;
+}
+
+// One try of ReadObject in parallel ranges. Returns false if the object
+// changed midway.
+bool ReadParallelOnce(const S3Client& client, const std::string& key,
+                      uint64_t offset, uint64_t length,
+                      std::optional<std::string>* result) {
   const uint64_t part_size = client.config().part_size;
   std::string out;
   S3Request request{.key = key, .sink = &out};
@@ -182,7 +225,8 @@ bool ReadOnce(const S3Client& client, const std::string& key, uint64_t offset,
     return true;
   }
   if (response.status == 200) {  // the server ignored the range
-    *result = out.substr(std::min<uint64_t>(offset, out.size()), length);
+    KeepRange(offset, length, &out);
+    *result = std::move(out);
     return true;
   }
   if (response.status != 206) client.ThrowUnexpected(request, response);
@@ -211,12 +255,15 @@ bool ReadOnce(const S3Client& client, const std::string& key, uint64_t offset,
 }  // namespace
 
 void PutObject(const S3Client& client, const std::string& key,
-               std::string_view data) {
-  if (data.size() > client.config().part_size) {
-    PutMultipart(client, key, data);
+               std::string_view data, std::string_view tail) {
+  const S3Config& config = client.config();
+  const uint64_t size = data.size() + tail.size();
+  if (size > kMaxSinglePut || (config.threads > 1 && size > config.part_size)) {
+    PutMultipart(client, key, data, tail);
     return;
   }
-  S3Request request{.method = "PUT", .key = key, .body = data};
+  S3Request request{
+      .method = "PUT", .key = key, .body = data, .body_tail = tail};
   S3Response response = client.Send(request);
   if (response.status != 200) client.ThrowUnexpected(request, response);
 }
@@ -224,9 +271,12 @@ void PutObject(const S3Client& client, const std::string& key,
 std::optional<std::string> ReadObject(const S3Client& client,
                                       const std::string& key, uint64_t offset,
                                       uint64_t length) {
+  if (client.config().threads <= 1) {
+    return ReadInOne(client, key, offset, length);
+  }
   for (int tries = 1;; ++tries) {
     std::optional<std::string> result;
-    if (ReadOnce(client, key, offset, length, &result)) return result;
+    if (ReadParallelOnce(client, key, offset, length, &result)) return result;
     if (tries == client.config().attempts) {
       throw Error(ErrorCode::kUnavailable,
                   "S3 object s3://" + client.config().bucket + "/" + key +

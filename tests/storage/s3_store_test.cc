@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -26,6 +27,8 @@
 #include "gtest/gtest.h"
 #include "storage/s3_client.h"
 #include "storage/s3_config.h"
+#include "storage/s3_transfer.h"
+#include "storage/stores.h"
 #include "tern/errors.h"
 #include "tern/object_store.h"
 #include "util/mask.h"
@@ -231,18 +234,23 @@ TEST_F(S3StoreTest, MissingBucketIsNotFoundNamingIt) {
                           ErrorCode::kNotFound, {uri_.bucket}));
 }
 
-// Checks the object's ETag: a multipart upload of n parts ends in "-n".
+// Checks the object's ETag: a multipart upload of n parts ends in "-n", and
+// that of one PUT (parts == 0) is an MD5, without a '-'.
 void ExpectMultipartETag(const S3Uri& uri, const std::string& key, int parts) {
   S3Config config = ParseS3Config(Uri::Parse(uri.Text()));
   S3Client client(config);
   S3Response response =
       client.Send({.method = "HEAD", .key = config.prefix + key});
-  EXPECT_TRUE(
-      response.Header("etag").ends_with("-" + std::to_string(parts) + "\""))
-      << response.Header("etag");
+  std::string etag = response.Header("etag");
+  if (parts == 0) {
+    EXPECT_EQ(etag.find('-'), std::string::npos) << etag;
+  } else {
+    EXPECT_TRUE(etag.ends_with("-" + std::to_string(parts) + "\"")) << etag;
+  }
 }
 
 TEST_F(S3StoreTest, A40MiBObjectRoundTripsInParallelParts) {
+  uri_.Set("threads", "4");
   const std::string data = Pattern(40 << 20, 1);
   Store().Put("big/object", data);
   ExpectMultipartETag(uri_, "big/object", 3);  // 16 + 16 + 8 MiB
@@ -267,10 +275,40 @@ TEST_F(S3StoreTest, SmallPartsAndThreadsAreConfigurable) {
   EXPECT_TRUE(Store().Get("exactly-one-part") == data.substr(0, 5 << 20));
 }
 
+// With one thread an object of any size (up to 5 GiB) is one PUT, so a plain
+// object, and a Get is one GET.
+TEST_F(S3StoreTest, OneThreadMovesAnObjectInOneRequest) {
+  uri_.Set("part_size", "5MiB").Set("threads", "1");
+  const std::string data = Pattern(12 << 20, 5);
+  Store().Put("whole", data);
+  ExpectMultipartETag(uri_, "whole", 0);
+  EXPECT_TRUE(Store().Get("whole") == data);
+  uint64_t boundary = 5 << 20;
+  EXPECT_TRUE(Store().GetRange("whole", boundary - 10, 20) ==
+              data.substr(boundary - 10, 20));
+  EXPECT_TRUE(Store().GetRange("whole", 3 << 20, 8 << 20) ==
+              data.substr(3 << 20, 8 << 20));
+  EXPECT_TRUE(Store().GetRange("whole", (12 << 20) - 5, 100) ==
+              data.substr((12 << 20) - 5));
+  EXPECT_EQ(Store().GetRange("whole", 12 << 20, 10), "");
+  EXPECT_EQ(Store().Get("missing"), std::nullopt);
+}
+
+// The checksum trailer follows the data in the last part, or makes a part of
+// its own: each split round-trips.
+TEST_F(S3StoreTest, PartsSplitDataAndTrailerAnywhere) {
+  uri_.Set("part_size", "5MiB").Set("threads", "3");
+  for (size_t size : {(5u << 20) - 10, 5u << 20, (5u << 20) + 3, 10u << 20}) {
+    const std::string data = Pattern(size, 6);
+    Store().Put("split", data);
+    EXPECT_TRUE(Store().Get("split") == data) << size;
+  }
+}
+
 // Readers of an object being replaced see one whole version, never a mix of
 // chunks from two.
 TEST_F(S3StoreTest, ParallelGetsNeverMixTwoVersions) {
-  uri_.Set("part_size", "5MiB");
+  uri_.Set("part_size", "5MiB").Set("threads", "4");
   const std::string a = Pattern(12 << 20, 3), b = Pattern(12 << 20, 4);
   ObjectStore& store = Store();  // opened before the threads share it
   store.Put("changing", a);
@@ -459,6 +497,11 @@ class FakeServer {
     return "http://127.0.0.1:" + std::to_string(port_);
   }
   int requests() const { return requests_; }
+  // The i-th request received: its head, and its body when it had one.
+  std::string request(size_t i) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return i < received_.size() ? received_[i] : "";
+  }
 
   static std::string Reply(int status, const std::string& body,
                            const std::string& headers = "") {
@@ -474,19 +517,45 @@ class FakeServer {
       if (conn < 0) return;
       std::string request;
       char buffer[4096];
-      while (request.find("\r\n\r\n") == std::string::npos) {
+      bool continued = false;
+      while (request.find("\r\n\r\n") == std::string::npos ||
+             request.size() < RequestSize(request)) {
+        if (!continued && request.find("\r\n\r\n") != std::string::npos &&
+            request.find("Expect: 100-continue") != std::string::npos) {
+          continued = true;
+          Write(conn, "HTTP/1.1 100 Continue\r\n\r\n");
+        }
         ssize_t n = read(conn, buffer, sizeof(buffer));
         if (n <= 0) break;
         request.append(buffer, static_cast<size_t>(n));
       }
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        received_.push_back(request);
+      }
       ++requests_;
-      ssize_t ignored = write(conn, responses_[i].data(), responses_[i].size());
-      (void)ignored;
+      Write(conn, responses_[i]);
       close(conn);
     }
   }
 
+  static void Write(int conn, const std::string& text) {
+    ssize_t ignored = write(conn, text.data(), text.size());
+    (void)ignored;
+  }
+
+  // The size of a request whose head is in text: the head, then
+  // Content-Length bytes of body.
+  static size_t RequestSize(const std::string& text) {
+    size_t head = text.find("\r\n\r\n") + 4;
+    size_t at = text.find("Content-Length: ");
+    if (at > head) return head;
+    return head + std::stoul(text.substr(at + 16));
+  }
+
   std::vector<std::string> responses_;
+  mutable std::mutex mu_;
+  std::vector<std::string> received_;  // guarded by mu_
   int fd_ = -1;
   int port_ = 0;
   std::atomic<int> requests_{0};
@@ -545,20 +614,65 @@ std::string Chunk(uint64_t start, const std::string& body, uint64_t total,
 
 // The object is replaced between the first and second chunk of a parallel
 // Get: the If-Match on the second fails (412), so the Get starts over and
-// returns the new version whole.
+// returns the new version whole. The server holds objects as tern stores
+// them, checksum trailer included.
 TEST(S3RetryTest, AGetStartsOverWhenTheObjectChangesMidway) {
-  constexpr uint64_t kPart = 5 << 20, kTotal = kPart + 1000;
+  constexpr uint64_t kPart = 5 << 20;
+  const std::string v1 = StoredForm(std::string(kPart + 1000, 'a'));
+  const std::string v2 = StoredForm(std::string(kPart + 1000, 'b'));
+  const uint64_t total = v2.size();
   FakeServer server({
       FakeServer::Reply(200, kEmptyListing),
-      Chunk(0, std::string(kPart, 'a'), kTotal, "v1"),
+      Chunk(0, v1.substr(0, kPart), total, "v1"),
       FakeServer::Reply(412, "<Error><Code>PreconditionFailed</Code></Error>"),
-      Chunk(0, std::string(kPart, 'b'), kTotal, "v2"),
-      Chunk(kPart, std::string(1000, 'b'), kTotal, "v2"),
+      Chunk(0, v2.substr(0, kPart), total, "v2"),
+      Chunk(kPart, v2.substr(kPart), total, "v2"),
   });
   std::unique_ptr<ObjectStore> store =
-      ObjectStore::Open(FakeUri(server) + "&part_size=5MiB");
-  EXPECT_TRUE(store->Get("k") == std::string(kTotal, 'b'));
+      ObjectStore::Open(FakeUri(server) + "&part_size=5MiB&threads=4");
+  EXPECT_TRUE(store->Get("k") == std::string(kPart + 1000, 'b'));
   EXPECT_EQ(server.requests(), 5);
+}
+
+// A client of server, with extra URI parameters.
+std::unique_ptr<S3Client> FakeClient(const FakeServer& server,
+                                     const std::string& params) {
+  return std::make_unique<S3Client>(
+      ParseS3Config(Uri::Parse(FakeUri(server) + params)));
+}
+
+TEST(S3RetryTest, OneThreadGetsAWholeObjectInOnePlainGet) {
+  FakeServer server({FakeServer::Reply(200, "hello world"),
+                     FakeServer::Reply(200, "hello world")});
+  std::unique_ptr<S3Client> client = FakeClient(server, "&threads=1");
+  EXPECT_EQ(ReadObject(*client, "k", 0, UINT64_MAX), "hello world");
+  EXPECT_EQ(server.request(0).find("Range:"), std::string::npos)
+      << server.request(0);
+  // A server that ignores the Range header sends it all: keep the range.
+  EXPECT_EQ(ReadObject(*client, "k", 6, 3), "wor");
+  EXPECT_NE(server.request(1).find("Range: bytes=6-8\r\n"), std::string::npos)
+      << server.request(1);
+  EXPECT_EQ(server.requests(), 2);
+}
+
+// A PUT's data and tail go out as one body (larger than libcurl's buffer, so
+// some reads take from both), unhashed to a loopback address.
+TEST(S3RetryTest, APutSendsItsDataThenItsTail) {
+  FakeServer server({FakeServer::Reply(200, "")});
+  std::unique_ptr<S3Client> client = FakeClient(server, "&threads=1");
+  const std::string data = Pattern(700 << 10, 7), tail = "the tail";
+  PutObject(*client, "k", data, tail);
+  std::string request = server.request(0);
+  std::string head = request.substr(0, request.find("\r\n\r\n") + 4);
+  EXPECT_TRUE(head.starts_with("PUT /b/k ")) << head;
+  EXPECT_NE(head.find("Content-Length: " +
+                      std::to_string(data.size() + tail.size()) + "\r\n"),
+            std::string::npos)
+      << head;
+  EXPECT_NE(head.find("x-amz-content-sha256: UNSIGNED-PAYLOAD\r\n"),
+            std::string::npos)
+      << head;
+  EXPECT_TRUE(request.substr(head.size()) == data + tail);
 }
 
 // A server that accepts connections but never answers must not hang tern.
