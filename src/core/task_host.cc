@@ -180,6 +180,10 @@ void TaskHost::Spawn(const HostLimits& limits, const HostWork* work) {
     // Line-buffered like a terminal, so stdout and stderr interleave in the log
     // as the user would have seen them.
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
+    // A crashing task is reported by its signal; its memory image is the
+    // user's data and must not be left on the worker's disk.
+    rlimit no_core{0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
     if (limits.memory_limit_bytes > 0) {
       rlim_t cap = baseline_size + limits.memory_limit_bytes;
       rlimit limit{cap, cap};

@@ -2,6 +2,7 @@
 // worker killed mid-task loses nothing.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -208,21 +209,23 @@ TEST_F(ExecutorTest, DuplicateAttemptsLeaveOneConsistentResult) {
   const int size = 100000;  // above the inline limit: results go to the store
   auto future = ex.CallAsync(RandomBytes, size);
   auto coordinator = Coordinator::Open(options.coordinator);
-  internal::TaskMessage duplicate{future.job_id(), 0, internal::Encode(size), "",
-                                  internal::NowMicros()};
+  internal::TaskMessage duplicate{future.job_id(), 0, internal::Encode(size),
+                                  "", internal::NowMicros()};
   coordinator->Enqueue(internal::QueueName(internal::RuntimeHash()),
                        {internal::Encode(duplicate)});
 
   std::string seen_by_future = future.Result();
-  while (coordinator->QueueLength(internal::QueueName(internal::RuntimeHash())) > 0) {
+  while (coordinator->QueueLength(
+             internal::QueueName(internal::RuntimeHash())) > 0) {
     usleep(10000);
   }
   auto record = internal::Decode<internal::TaskRecord>(
       *coordinator->Get(internal::TaskKey(future.job_id(), 0)), "record");
   auto store = ObjectStore::Open(options.store);
-  EXPECT_EQ(internal::ResultBytesOf(record, *store), internal::Encode(seen_by_future));
-  auto events = coordinator->Read(internal::JobKey(future.job_id(), "events"), 0, 10,
-                                  std::chrono::milliseconds(0));
+  EXPECT_EQ(internal::ResultBytesOf(record, *store),
+            internal::Encode(seen_by_future));
+  auto events = coordinator->Read(internal::JobKey(future.job_id(), "events"),
+                                  0, 10, std::chrono::milliseconds(0));
   EXPECT_EQ(events.size(), 1u);
   EXPECT_EQ(store->List(internal::JobKey(future.job_id(), "out/")).size(), 1u);
 }
@@ -249,9 +252,11 @@ TEST_F(ExecutorTest, MissingInputIsRetriedThenReported) {
   job.tasks = 1;
   job.max_attempts = 2;
   job.inline_limit_bytes = 1 << 16;
-  client->coordinator().Put(internal::JobKey(job.id, "spec"), internal::Encode(job));
+  client->coordinator().Put(internal::JobKey(job.id, "spec"),
+                            internal::Encode(job));
   internal::JobHandleImpl handle(client, job.id, 1);
-  internal::TaskMessage message{job.id, 0, "", internal::JobKey(job.id, "in/0"), 0};
+  internal::TaskMessage message{job.id, 0, "", internal::JobKey(job.id, "in/0"),
+                                0};
   client->Enqueue({internal::Encode(message)});
   try {
     handle.ResultBytes(0);
@@ -259,7 +264,8 @@ TEST_F(ExecutorTest, MissingInputIsRetriedThenReported) {
   } catch (const TaskError& e) {
     EXPECT_EQ(e.kind(), FailureKind::kInfrastructure);
     EXPECT_EQ(e.attempt(), 2);
-    EXPECT_NE(e.message().find("jobs/job-with-lost-input/in/0"), std::string::npos)
+    EXPECT_NE(e.message().find("jobs/job-with-lost-input/in/0"),
+              std::string::npos)
         << e.message();
   }
 }
@@ -276,7 +282,8 @@ namespace {
 // late in the job, where stragglers hurt most.
 int MaybeStraggle(int x, const std::string& dir) {
   if (x == 30) {
-    int fd = open((dir + "/straggler").c_str(), O_CREAT | O_EXCL | O_WRONLY, 0644);
+    int fd =
+        open((dir + "/straggler").c_str(), O_CREAT | O_EXCL | O_WRONLY, 0644);
     if (fd >= 0) {
       std::string pid = std::to_string(getpid());
       (void)!write(fd, pid.data(), pid.size());
@@ -301,7 +308,8 @@ TEST_F(ExecutorTest, StragglerGetsABackupThatWins) {
   EXPECT_EQ(GetAllResults(futures)[30], 30);
 
   auto coordinator = Coordinator::Open(options.coordinator);
-  EXPECT_GE(coordinator->Add(internal::JobKey(futures[0].job_id(), "backups"), 0), 1);
+  EXPECT_GE(
+      coordinator->Add(internal::JobKey(futures[0].job_id(), "backups"), 0), 1);
   // The straggling first attempt is stopped once its backup has committed.
   pid_t straggler = 0;
   std::ifstream(dir() + "/straggler") >> straggler;
@@ -312,6 +320,32 @@ TEST_F(ExecutorTest, StragglerGetsABackupThatWins) {
     if (!gone) usleep(20000);
   }
   EXPECT_TRUE(gone) << "the straggling attempt still runs";
+}
+
+}  // namespace
+}  // namespace tern
+
+namespace tern {
+namespace {
+
+// Resource limits of task processes: no core dumps (a task's memory image is
+// the user's data), and the address-space cap when a memory limit is set.
+TEST_F(ExecutorTest, TaskProcessesRunUnderResourceLimits) {
+  auto options = Options();
+  options.memory_limit_bytes = 256 << 20;
+  Executor ex(options);
+  auto limits = ex.CallAsync(
+                      [](int) {
+                        rlimit core{}, address_space{};
+                        getrlimit(RLIMIT_CORE, &core);
+                        getrlimit(RLIMIT_AS, &address_space);
+                        return std::pair<uint64_t, uint64_t>{
+                            core.rlim_cur, address_space.rlim_cur};
+                      },
+                      0)
+                    .Result();
+  EXPECT_EQ(limits.first, 0u);
+  EXPECT_NE(limits.second, RLIM_INFINITY);
 }
 
 }  // namespace
