@@ -209,10 +209,16 @@ main() {
   done
   local url="http://${access_key/:/%3A}:$secret_key@$address:$s3_port"
   wait_ready "$url"
+  # The proxy can answer before the account and container servers behind it
+  # do (a 503 while they start, longer on a loaded machine): retry.
   local code
-  code=$(s3_status -X PUT "$url/$bucket")  # 409: the bucket already exists
+  for _ in $(seq 1 120); do
+    code=$(s3_status -X PUT "$url/$bucket")  # 409: the bucket already exists
+    [[ $code == 200 || $code == 409 ]] && break
+    sleep 0.5
+  done
   [[ $code == 200 || $code == 409 ]] || {
-    log "creating bucket $bucket failed with HTTP $code"
+    log "creating bucket $bucket failed with HTTP $code; logs are in $state/log"
     return 1
   }
   log "ready in $((SECONDS - started)) s on http://$address:$s3_port," \

@@ -18,7 +18,12 @@ stop_servers() {
   rm -rf "$servers"
 }
 trap stop_servers EXIT
-eval "$(scripts/redis-server-start.sh "$servers/redis")"
-eval "$(scripts/s3-server-start.sh "$servers/s3")"
+# Assigned first so that a server that fails to start fails the run (an
+# eval of a failed command substitution would not), rather than letting the
+# suite skip its integration tests.
+redis_env=$(scripts/redis-server-start.sh "$servers/redis")
+s3_env=$(scripts/s3-server-start.sh "$servers/s3")
+eval "$redis_env"
+eval "$s3_env"
 
 ctest --preset default

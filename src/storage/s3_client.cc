@@ -200,7 +200,7 @@ std::string PayloadSha256(const S3Request& request) {
   if (request.body_tail.empty()) {
     return request.body.empty() ? kEmptySha256 : Sha256Hex(request.body);
   }
-  // Joined to be hashed, a copy only plain HTTP to another host pays.
+  // A copy, paid only over plain HTTP to another host.
   return Sha256Hex(std::string(request.body).append(request.body_tail));
 }
 

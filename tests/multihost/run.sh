@@ -65,8 +65,11 @@ fi
 echo "multihost: mode $mode"
 
 srv=$(address srv)
-eval "$(on srv env TERN_SERVER_ADDRESS="$srv" "$scripts/redis-server-start.sh" "$work/redis")"
-eval "$(on srv env TERN_SERVER_ADDRESS="$srv" "$scripts/s3-server-start.sh" "$work/s3")"
+# Assigned before eval, so that a server that fails to start fails the test.
+redis_env=$(on srv env TERN_SERVER_ADDRESS="$srv" "$scripts/redis-server-start.sh" "$work/redis")
+s3_env=$(on srv env TERN_SERVER_ADDRESS="$srv" "$scripts/s3-server-start.sh" "$work/s3")
+eval "$redis_env"
+eval "$s3_env"
 export TERN_COORDINATOR="$TERN_TEST_REDIS_URI"
 export TERN_STORE="${TERN_TEST_S3_URI/\/tests\?/\/multihost?}"
 export TERN_HOME=$work/home TERN_PROGRESS=never
