@@ -287,7 +287,8 @@ class Worker {
         cancelled.push_back(task->lease.id);
     }
     retried_.clear();
-    cancelled.insert(cancelled.end(), done_elsewhere.begin(), done_elsewhere.end());
+    cancelled.insert(cancelled.end(), done_elsewhere.begin(),
+                     done_elsewhere.end());
     if (!cancelled.empty()) coordinator_->Ack(queue_, cancelled);
   }
 
@@ -346,9 +347,10 @@ class Worker {
       }
       return Speculate(job, *runnable[running], running_for);
     };
-    auto tick = std::min(std::max(options_.lease / 3, Millis(1)), kSpeculationTick);
-    std::vector<Outcome> outcomes =
-        host_.Run(job.spec.function, job.extra, inputs, limits, heartbeat, tick);
+    auto tick =
+        std::min(std::max(options_.lease / 3, Millis(1)), kSpeculationTick);
+    std::vector<Outcome> outcomes = host_.Run(job.spec.function, job.extra,
+                                              inputs, limits, heartbeat, tick);
     RecordRunTimes(job.spec.id, outcomes);
     return outcomes;
   }
@@ -380,21 +382,25 @@ class Worker {
     auto now = Clock::now();
     if (now - task.last_check < kSpeculationCheck) return Verdict::kContinue;
     task.last_check = now;
-    bool won = coordinator_->Get(TaskKey(job.spec.id, task.message.index)).has_value();
+    bool won =
+        coordinator_->Get(TaskKey(job.spec.id, task.message.index)).has_value();
     return won ? Verdict::kAbandonTask : Verdict::kContinue;
   }
 
-  void RecordRunTimes(const std::string& job, const std::vector<Outcome>& outcomes) {
+  void RecordRunTimes(const std::string& job,
+                      const std::vector<Outcome>& outcomes) {
     std::vector<Clock::duration>& history = run_times_[job];
     for (const Outcome& outcome : outcomes) {
       if (outcome.cancelled || !outcome.ok) continue;
       if (history.size() >= kMaxSamples) history.erase(history.begin());
-      history.push_back(std::chrono::microseconds(outcome.finished_us - outcome.started_us));
+      history.push_back(
+          std::chrono::microseconds(outcome.finished_us - outcome.started_us));
     }
   }
 
   static Clock::duration Median(std::vector<Clock::duration> values) {
-    std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
+    std::nth_element(values.begin(), values.begin() + values.size() / 2,
+                     values.end());
     return values[values.size() / 2];
   }
 
@@ -411,19 +417,28 @@ class Worker {
     record.input_bytes = input_bytes;
     record.output_bytes = outcome.payload.size();
     uint64_t index = task.message.index;
-    if (outcome.payload.size() > job.spec.inline_limit_bytes) {
-      record.result_key =
-          AttemptKey(job.spec.id, "out", index, record.attempt, token_);
-      store_->Put(record.result_key, outcome.payload);
-    } else {
-      record.result = std::move(outcome.payload);
-    }
-    if (outcome.log.size() > kInlineLogBytes) {
-      record.log_key =
-          AttemptKey(job.spec.id, "log", index, record.attempt, token_);
-      store_->Put(record.log_key, outcome.log);
-    } else {
-      record.log = std::move(outcome.log);
+    try {
+      if (outcome.payload.size() > job.spec.inline_limit_bytes) {
+        record.result_key =
+            AttemptKey(job.spec.id, "out", index, record.attempt, token_);
+        store_->Put(record.result_key, outcome.payload);
+      } else {
+        record.result = std::move(outcome.payload);
+      }
+      if (outcome.log.size() > kInlineLogBytes) {
+        record.log_key =
+            AttemptKey(job.spec.id, "log", index, record.attempt, token_);
+        store_->Put(record.log_key, outcome.log);
+      } else {
+        record.log = std::move(outcome.log);
+      }
+    } catch (const Error& e) {
+      // The store refused the output (full, unreachable): the
+      // infrastructure's failure, retried by DecideRetry, then reported.
+      if (!record.result_key.empty()) store_->Delete(record.result_key);
+      return Failure(
+          task, FailureKind::kInfrastructure,
+          std::string("cannot store the task's output: ") + e.what());
     }
     return record;
   }

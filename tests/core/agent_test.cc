@@ -13,8 +13,8 @@
 #include "core/records.h"
 #include "core/runtime.h"
 #include "core/runtime_bundle.h"
-#include "util/sha256.h"
 #include "core/test_env.h"
+#include "util/sha256.h"
 
 namespace tern {
 namespace {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
@@ -346,6 +347,90 @@ TEST_F(ExecutorTest, TaskProcessesRunUnderResourceLimits) {
                     .Result();
   EXPECT_EQ(limits.first, 0u);
   EXPECT_NE(limits.second, RLIM_INFINITY);
+}
+
+}  // namespace
+}  // namespace tern
+
+namespace tern {
+namespace {
+
+// A store on a full disk: the task's output cannot be stored, which is the
+// infrastructure's failure: retried, then reported with the store's error.
+// Needs a 1 MiB tmpfs, so root; skipped otherwise.
+TEST_F(ExecutorTest, FullDiskIsReportedAsSuch) {
+  std::string small = dir() + "/small";
+  std::filesystem::create_directories(small);
+  if (std::system(
+          ("mount -t tmpfs -o size=1m tern-test " + small + " 2>/dev/null")
+              .c_str()) != 0) {
+    GTEST_SKIP() << "cannot mount a small tmpfs here (needs root)";
+  }
+  auto options = Options();
+  options.store = "file://" + small;
+  options.max_attempts = 2;
+  try {
+    Executor ex(options);
+    auto future =
+        ex.CallAsync([](int size) { return std::string(size, 'x'); }, 4 << 20);
+    future.Result();
+    ADD_FAILURE() << "a 4 MiB result fit on a 1 MiB disk";
+  } catch (const TaskError& e) {
+    EXPECT_EQ(e.kind(), FailureKind::kInfrastructure);
+    EXPECT_EQ(e.attempt(), 2);
+    EXPECT_NE(e.message().find("No space left on device"), std::string::npos)
+        << e.message();
+  }
+  std::system(("umount " + small).c_str());
+}
+
+}  // namespace
+}  // namespace tern
+
+namespace tern {
+namespace {
+
+// A result object that vanished from the store (deleted by hand, a store
+// wiped) is reported as missing, naming its key; nothing hangs.
+TEST_F(ExecutorTest, MissingResultObjectIsNamed) {
+  Executor ex(Options());
+  auto future =
+      ex.CallAsync([](int size) { return std::string(size, 'r'); }, 100000);
+  Wait(std::vector{future});
+  auto store = ObjectStore::Open(Options().store);
+  std::vector<std::string> outputs =
+      store->List(internal::JobKey(future.job_id(), "out/"));
+  ASSERT_EQ(outputs.size(), 1u);
+  store->Delete(outputs[0]);
+  try {
+    future.Result();
+    FAIL() << "a missing result object was not noticed";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+    EXPECT_NE(std::string(e.what()).find(outputs[0]), std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace tern
+
+namespace tern {
+namespace {
+
+// Bytes that do not decode as the expected type are corruption, named.
+TEST(CodecTest, UndecodableBytesAreCorruptionNamingWhatAndType) {
+  try {
+    internal::Decode<std::vector<double>>("\x05", "task result");
+    FAIL() << "garbage decoded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kCorruption);
+    EXPECT_NE(std::string(e.what()).find("task result"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("std::vector<double"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace
