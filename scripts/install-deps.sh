@@ -2,6 +2,8 @@
 # Installs what tern needs to build, test and benchmark on Debian 12.
 # Idempotent: packages already present are left as they are.
 set -euo pipefail
+# shellcheck source=lib/packages.sh
+source "$(dirname "$0")/lib/packages.sh"
 
 packages=(
   build-essential cmake pkg-config clang-format
@@ -11,16 +13,5 @@ packages=(
   python3 python3-distributed iproute2
 )
 
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
-    missing+=("$package")
-done
-
-if ((${#missing[@]})); then
-  sudo=""
-  [[ $(id -u) -eq 0 ]] || sudo="sudo"
-  $sudo apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+ensure_packages "${packages[@]}"
 echo "tern dependencies are installed."

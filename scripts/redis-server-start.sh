@@ -18,6 +18,8 @@
 # export lines. Starting again on a state dir whose server still runs only
 # prints the exports.
 set -euo pipefail
+# shellcheck source=lib/packages.sh
+source "$(dirname "$0")/lib/packages.sh"
 
 # The address to listen on and advertise: 127.0.0.1 unless TERN_SERVER_ADDRESS
 # names another (a test host's, in a network namespace).
@@ -28,21 +30,6 @@ user=tern
 password=tern-test-secret
 
 log() { echo "redis-server: $*" >&2; }
-
-install_packages() {
-  local missing=() package
-  for package in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null |
-      grep -q "install ok installed" || missing+=("$package")
-  done
-  ((${#missing[@]})) || return 0
-  local sudo=""
-  [[ $(id -u) -eq 0 ]] || sudo="sudo"
-  log "installing ${missing[*]}"
-  $sudo apt-get -o DPkg::Lock::Timeout=900 update -q >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=900 \
-    install -y -q --no-install-recommends "${missing[@]}" >&2
-}
 
 # A port on 127.0.0.1 that nothing listens on now.
 # Picked below the kernel's ephemeral range (ip_local_port_range, from 32768
@@ -92,7 +79,7 @@ main() {
   state=${1:-$(mktemp -d /tmp/tern-redis-server-XXXXXX)}
   mkdir -p "$state"
   state=$(cd "$state" && pwd)
-  install_packages
+  ensure_packages "${packages[@]}"
   if [[ -n ${2:-} ]]; then
     port=$2
   elif [[ -f $state/port ]]; then

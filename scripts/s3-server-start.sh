@@ -20,6 +20,8 @@
 # dir, because Swift's rings record them. Progress goes to stderr; stdout
 # carries only the export lines.
 set -euo pipefail
+# shellcheck source=lib/packages.sh
+source "$(dirname "$0")/lib/packages.sh"
 
 # The address the S3 endpoint listens on and is advertised at: 127.0.0.1
 # unless TERN_SERVER_ADDRESS names another (a test host's, in a network
@@ -34,21 +36,6 @@ secret_key=testing
 region=us-east-1
 
 log() { echo "s3-server: $*" >&2; }
-
-install_packages() {
-  local missing=() package
-  for package in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null |
-      grep -q "install ok installed" || missing+=("$package")
-  done
-  ((${#missing[@]})) || return 0
-  local sudo=""
-  [[ $(id -u) -eq 0 ]] || sudo="sudo"
-  log "installing ${missing[*]}"
-  $sudo apt-get -o DPkg::Lock::Timeout=900 update -q >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=900 \
-    install -y -q --no-install-recommends "${missing[@]}" >&2
-}
 
 # Prints n distinct free ports: each socket stays bound until all are picked.
 free_ports() {  # n
@@ -192,7 +179,7 @@ main() {
   state=${1:-$(mktemp -d /tmp/tern-s3-server-XXXXXX)}
   mkdir -p "$state"/{etc,srv/d1,srv/d2,srv/d3,run,log}
   state=$(cd "$state" && pwd)
-  install_packages
+  ensure_packages "${packages[@]}"
   test -f /etc/swift/swift.conf  # the hash prefix/suffix: package default
   load_ports
   write_server_conf object "$object_port"
