@@ -17,6 +17,7 @@
 
 #include "gtest/gtest.h"
 #include "storage/fault_injecting_store.h"
+#include "support/throws_error.h"
 #include "tern/errors.h"
 #include "tern/object_store.h"
 #include "util/crc32c.h"
@@ -26,30 +27,7 @@ namespace {
 
 constexpr uint64_t kBlock = 1 << 20;  // the format's checksum block
 
-// Succeeds if f throws an Error with code whose message contains every one
-// of mentions.
-template <typename F>
-testing::AssertionResult ThrowsError(F&& f, ErrorCode code,
-                                     std::vector<std::string> mentions) {
-  try {
-    f();
-  } catch (const Error& e) {
-    std::string what = e.what();
-    if (e.code() != code) {
-      return testing::AssertionFailure()
-             << "code " << ErrorCodeName(e.code()) << ", want "
-             << ErrorCodeName(code) << ": " << what;
-    }
-    for (const std::string& mention : mentions) {
-      if (what.find(mention) == std::string::npos) {
-        return testing::AssertionFailure()
-               << "message does not mention '" << mention << "': " << what;
-      }
-    }
-    return testing::AssertionSuccess();
-  }
-  return testing::AssertionFailure() << "no Error thrown";
-}
+using testing_support::ThrowsError;
 
 std::string Bytes(size_t n, uint64_t seed = 1) {
   std::mt19937_64 random(seed);

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "support/throws_error.h"
 #include "tern/errors.h"
 #include "tern/object_store.h"
 
@@ -87,27 +88,7 @@ std::string_view SchemeOf(std::string_view uri) {
   return uri.substr(0, uri.find("://"));
 }
 
-// Succeeds if f throws an Error with code whose message contains mention.
-template <typename F>
-testing::AssertionResult ThrowsError(F&& f, ErrorCode code,
-                                     const std::string& mention) {
-  try {
-    f();
-  } catch (const Error& e) {
-    std::string what = e.what();
-    if (e.code() != code) {
-      return testing::AssertionFailure()
-             << "code " << ErrorCodeName(e.code()) << ", want "
-             << ErrorCodeName(code) << ": " << what;
-    }
-    if (what.find(mention) == std::string::npos) {
-      return testing::AssertionFailure()
-             << "message does not mention '" << mention << "': " << what;
-    }
-    return testing::AssertionSuccess();
-  }
-  return testing::AssertionFailure() << "no Error thrown";
-}
+using testing_support::ThrowsError;
 
 // Writer w's value. Lengths and bytes differ between writers, so a torn mix
 // of two values never equals any writer's value.

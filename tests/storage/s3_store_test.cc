@@ -29,6 +29,7 @@
 #include "storage/s3_config.h"
 #include "storage/s3_transfer.h"
 #include "storage/stores.h"
+#include "support/throws_error.h"
 #include "tern/errors.h"
 #include "tern/object_store.h"
 #include "util/mask.h"
@@ -104,33 +105,7 @@ std::string Env(const char* name) {
   return value == nullptr ? "" : value;
 }
 
-template <typename F>
-testing::AssertionResult ThrowsError(F&& f, ErrorCode code,
-                                     const std::vector<std::string>& mentions,
-                                     const std::string& never = "\x01") {
-  try {
-    f();
-  } catch (const Error& e) {
-    std::string what = e.what();
-    if (e.code() != code) {
-      return testing::AssertionFailure()
-             << "code " << ErrorCodeName(e.code()) << ", want "
-             << ErrorCodeName(code) << ": " << what;
-    }
-    for (const std::string& mention : mentions) {
-      if (what.find(mention) == std::string::npos) {
-        return testing::AssertionFailure()
-               << "message does not mention '" << mention << "': " << what;
-      }
-    }
-    if (what.find(never) != std::string::npos) {
-      return testing::AssertionFailure()
-             << "message mentions '" << never << "': " << what;
-    }
-    return testing::AssertionSuccess();
-  }
-  return testing::AssertionFailure() << "no Error thrown";
-}
+using testing_support::ThrowsError;
 
 // A port on 127.0.0.1 that nothing listens on (bound, then released).
 int ClosedPort() {
