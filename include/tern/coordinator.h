@@ -2,7 +2,8 @@
 //
 // It holds what must be atomic and fast: task queues with leases, key-value
 // records with put-if-absent (the commit point of a task), atomic counters, and
-// append-only event streams that clients block on. Bulk bytes live in the
+// append-only event streams that clients block on, and shared vectors of
+// doubles for parameter servers. Bulk bytes live in the
 // ObjectStore instead. No tern process keeps job state anywhere else, so any
 // worker (or the client) may die at any moment and another can carry on.
 //
@@ -18,8 +19,8 @@
 //                                a Redis 7 server; prefix keeps deployments
 //                                (users) on one server apart
 //
-// Names of queues, keys, counters and streams are non-empty strings; each kind
-// lives in its own namespace.
+// Names of queues, keys, counters, streams and vectors are non-empty strings;
+// each kind lives in its own namespace.
 #pragma once
 
 #include <chrono>
@@ -118,8 +119,8 @@ class Coordinator {
   virtual std::optional<std::string> Get(const std::string& key) = 0;
   // Returns every record key that starts with prefix, sorted.
   virtual std::vector<std::string> ListKeys(const std::string& prefix) = 0;
-  // Removes every record, counter (with its AddOnce() tokens), stream and
-  // queue whose name starts with prefix.
+  // Removes every record, counter (with its AddOnce() tokens), stream, queue
+  // and vector whose name starts with prefix.
   virtual void DeletePrefix(const std::string& prefix) = 0;
 
   // ---- Counters: atomic 64-bit integers, 0 until first added to.
@@ -147,6 +148,30 @@ class Coordinator {
   // until at least one exists; returns an empty vector if none arrived.
   virtual std::vector<Event> Read(const std::string& stream, uint64_t after,
                                   int max, Millis wait) = 0;
+
+  // ---- Vectors: shared arrays of doubles, for parameter servers.
+  //
+  // Adds are exact IEEE double additions done where the vector lives, so
+  // concurrent adders never lose one another's deltas (no read-modify-write
+  // race between clients), and integer-valued deltas sum exactly.
+
+  // Adds deltas element-wise to vector[offset, offset + deltas.size()),
+  // atomically, growing the vector with zeros as needed. Adding nothing is a
+  // no-op (it neither creates nor grows the vector).
+  // Throws Error(kInvalidArgument) for an empty name, a delta that is not
+  // finite (one NaN would poison every reader's copy), or an end past
+  // kMaxVectorSize.
+  virtual void AddToVector(const std::string& name, uint64_t offset,
+                           const std::vector<double>& deltas) = 0;
+
+  // A consistent snapshot of the whole vector: every add is in it entirely or
+  // not at all. Empty if never added to.
+  // Throws Error(kInvalidArgument) for an empty name.
+  virtual std::vector<double> ReadVector(const std::string& name) = 0;
+
+  // The largest vector, in elements (512 MiB of doubles: Redis's limit on a
+  // string).
+  static constexpr uint64_t kMaxVectorSize = uint64_t{1} << 26;
 
   // ---- Commit: the one compound operation tern's worker loop needs.
 

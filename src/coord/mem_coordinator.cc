@@ -43,6 +43,7 @@ struct State {
   // The tokens AddOnce() has added to each counter.
   std::map<std::string, std::set<std::string>> once_tokens;
   std::map<std::string, std::vector<std::string>> streams;  // seq = index + 1
+  std::map<std::string, std::vector<double>> vectors;
 };
 
 std::shared_ptr<State> StateNamed(const std::string& name) {
@@ -92,6 +93,10 @@ class MemCoordinator final : public Coordinator {
                   const std::vector<std::string>& events) override;
   std::vector<Event> Read(const std::string& stream, uint64_t after, int max,
                           Millis wait) override;
+
+  void AddToVector(const std::string& name, uint64_t offset,
+                   const std::vector<double>& deltas) override;
+  std::vector<double> ReadVector(const std::string& name) override;
 
   std::vector<bool> CommitResults(const std::vector<Commit>& commits) override;
 
@@ -245,6 +250,7 @@ void MemCoordinator::DeletePrefix(const std::string& prefix) {
   ErasePrefix(&state_->once_tokens, prefix);
   ErasePrefix(&state_->streams, prefix);
   ErasePrefix(&state_->queues, prefix);
+  ErasePrefix(&state_->vectors, prefix);
 }
 
 int64_t MemCoordinator::Add(const std::string& counter, int64_t delta) {
@@ -300,6 +306,21 @@ std::vector<Event> MemCoordinator::Read(const std::string& stream,
     events.push_back(Event{seq, (*log)[seq - 1]});
   }
   return events;
+}
+
+void MemCoordinator::AddToVector(const std::string& name, uint64_t offset,
+                                 const std::vector<double>& deltas) {
+  CheckVectorAdd(name, offset, deltas);
+  if (deltas.empty()) return;
+  std::lock_guard<std::mutex> lock(state_->mu);
+  AddToSlice(&state_->vectors[name], offset, deltas);
+}
+
+std::vector<double> MemCoordinator::ReadVector(const std::string& name) {
+  CheckVectorName(name);
+  std::lock_guard<std::mutex> lock(state_->mu);
+  auto it = state_->vectors.find(name);
+  return it == state_->vectors.end() ? std::vector<double>() : it->second;
 }
 
 std::vector<bool> MemCoordinator::CommitResults(

@@ -8,6 +8,8 @@
 //                   SCAN would walk every key on the server each time
 //   P c:NAME        string: a counter (INCRBY)
 //   P o:NAME        set: the tokens AddOnce() has added to counter NAME
+//   P v:NAME        string: a vector, little-endian doubles, added to by a
+//                   script (exact double sums, no decimal text)
 //   P s:NAME        stream: an event stream, event seq n at stream id 0-n
 //   P z:Q, m:Q      the messages of queue Q: by visible_at; bodies and
 //                   deliveries (see redis_scripts.h)
@@ -149,6 +151,10 @@ class RedisCoordinator final : public Coordinator {
                   const std::vector<std::string>& events) override;
   std::vector<Event> Read(const std::string& stream, uint64_t after, int max,
                           Millis wait) override;
+
+  void AddToVector(const std::string& name, uint64_t offset,
+                   const std::vector<double>& deltas) override;
+  std::vector<double> ReadVector(const std::string& name) override;
 
   std::vector<bool> CommitResults(const std::vector<Commit>& commits) override;
 
@@ -522,6 +528,24 @@ std::vector<Event> RedisCoordinator::Read(const std::string& stream,
                       block));
     if (!events.empty() || Clock::now() >= deadline) return events;
   }
+}
+
+void RedisCoordinator::AddToVector(const std::string& name, uint64_t offset,
+                                   const std::vector<double>& deltas) {
+  CheckVectorAdd(name, offset, deltas);
+  if (deltas.empty()) return;
+  std::string byte_offset = std::to_string(offset * sizeof(double));
+  Eval(kAddToVectorScript, {Key('v', name)},
+       {byte_offset, PackDoubles(deltas)});
+}
+
+std::vector<double> RedisCoordinator::ReadVector(const std::string& name) {
+  CheckVectorName(name);
+  RedisReply reply = Call({"GET", Key('v', name)});
+  if (reply->type == REDIS_REPLY_NIL) return {};
+  ExpectReply(config_, *reply, REDIS_REPLY_STRING);
+  return UnpackDoubles(std::string_view(reply->str, reply->len),
+                       "redis coordinator vector '" + name + "'");
 }
 
 std::vector<bool> RedisCoordinator::CommitResults(

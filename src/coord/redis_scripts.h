@@ -26,6 +26,7 @@ enum RedisScript {
   kPutScript,
   kDeleteRecordsScript,
   kAddOnceScript,
+  kAddToVectorScript,
   kNumScripts
 };
 
@@ -178,6 +179,29 @@ for i = 1, #ARGV / 2 do
   out[2 * i] = added
 end
 return out
+)lua",
+
+    // AddToVector. KEYS: the vector, a string of little-endian doubles.
+    // ARGV: byte offset, the packed deltas (not empty). Unpacks, adds and packs
+    // in chunks, since struct.unpack puts every value on Lua's C stack (at
+    // most 8,000). SETRANGE past the end pads with zero bytes: 0.0 doubles.
+    R"lua(
+local offset, deltas = tonumber(ARGV[1]), ARGV[2]
+local n = #deltas / 8
+local old = redis.call('GETRANGE', KEYS[1], offset, offset + #deltas - 1)
+if #old < #deltas then old = old .. string.rep('\0', #deltas - #old) end
+local out = {}
+local chunk = 512
+for first = 0, n - 1, chunk do
+  local count = math.min(chunk, n - first)
+  local format = '<' .. string.rep('d', count)
+  local a = {struct.unpack(format, old, first * 8 + 1)}
+  local b = {struct.unpack(format, deltas, first * 8 + 1)}
+  for j = 1, count do a[j] = a[j] + b[j] end
+  out[#out + 1] = struct.pack(format, unpack(a, 1, count))
+end
+redis.call('SETRANGE', KEYS[1], offset, table.concat(out))
+return 0
 )lua",
 };
 

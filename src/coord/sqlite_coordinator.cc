@@ -12,6 +12,9 @@
 //   records(key, value), counters(name, value), events(stream, seq, data).
 //   once_tokens(counter, token): the tokens AddOnce() has added to each
 //       counter; the primary key makes a replayed insert a no-op.
+//   vectors(name, data): each vector one BLOB of little-endian doubles. An
+//       add reads and rewrites the BLOB in a write transaction; a read is one
+//       SELECT, so it sees every add whole or not at all.
 //
 // Blocking waits across processes use "<db>-notify" (see NotifyFile): a page
 // of 32-bit generation counters mapped MAP_SHARED. Writers bump the counter of
@@ -178,11 +181,14 @@ enum Sql {
   kLastSeq,
   kAppend,
   kRead,
+  kVectorGet,
+  kVectorPut,
   kDeleteRecords,
   kDeleteCounters,
   kDeleteOnceTokens,
   kDeleteEvents,
   kDeleteMessages,
+  kDeleteVectors,
   kNumSql
 };
 
@@ -218,11 +224,15 @@ constexpr const char* kSqlText[kNumSql] = {
     "INSERT INTO events(stream, seq, data) VALUES(?1, ?2, ?3)",
     "SELECT seq, data FROM events WHERE stream = ?1 AND seq > ?2 "
     "ORDER BY seq LIMIT ?3",
+    "SELECT data FROM vectors WHERE name = ?1",
+    "INSERT INTO vectors(name, data) VALUES(?1, ?2) "
+    "ON CONFLICT(name) DO UPDATE SET data = excluded.data",
     "DELETE FROM records WHERE key >= ?1 AND key < ?2",
     "DELETE FROM counters WHERE name >= ?1 AND name < ?2",
     "DELETE FROM once_tokens WHERE counter >= ?1 AND counter < ?2",
     "DELETE FROM events WHERE stream >= ?1 AND stream < ?2",
     "DELETE FROM messages WHERE queue >= ?1 AND queue < ?2",
+    "DELETE FROM vectors WHERE name >= ?1 AND name < ?2",
 };
 
 constexpr const char* kSchema = R"sql(
@@ -240,6 +250,7 @@ CREATE TABLE IF NOT EXISTS once_tokens(
   counter TEXT NOT NULL,
   token BLOB NOT NULL,
   PRIMARY KEY(counter, token)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS vectors(name TEXT PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS events(
   stream TEXT NOT NULL,
   seq INTEGER NOT NULL,
@@ -406,10 +417,13 @@ class Query {
     return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
   }
   int64_t Int(int column) { return sqlite3_column_int64(stmt_, column); }
-  std::string Bytes(int column) {
+  std::string Bytes(int column) { return std::string(View(column)); }
+  // The column's bytes, valid until the next Step() or the end of the Query.
+  std::string_view View(int column) {
     const char* data =
         static_cast<const char*>(sqlite3_column_blob(stmt_, column));
-    return std::string(data ? data : "", sqlite3_column_bytes(stmt_, column));
+    return std::string_view(data ? data : "",
+                            sqlite3_column_bytes(stmt_, column));
   }
 
  private:
@@ -488,6 +502,10 @@ class SqliteCoordinator final : public Coordinator {
   std::vector<Event> Read(const std::string& stream, uint64_t after, int max,
                           Millis wait) override;
 
+  void AddToVector(const std::string& name, uint64_t offset,
+                   const std::vector<double>& deltas) override;
+  std::vector<double> ReadVector(const std::string& name) override;
+
   std::vector<bool> CommitResults(const std::vector<Commit>& commits) override;
 
   std::string Uri() const override { return uri_; }
@@ -501,6 +519,8 @@ class SqliteCoordinator final : public Coordinator {
                              int max);
   // Add() without the lock. REQUIRES: mu_ held.
   int64_t AddLocked(const std::string& counter, int64_t delta);
+  // ReadVector() without the lock. REQUIRES: mu_ held.
+  std::vector<double> ReadVectorLocked(const std::string& name);
   // REQUIRES: mu_ held.
   uint64_t LastSeq(const std::string& stream);
   // Runs ack for one message. REQUIRES: mu_ held.
@@ -661,7 +681,7 @@ void SqliteCoordinator::DeletePrefix(const std::string& prefix) {
   std::lock_guard<std::mutex> lock(mu_);
   WriteTransaction txn(&db_);
   for (Sql sql : {kDeleteRecords, kDeleteCounters, kDeleteOnceTokens,
-                  kDeleteEvents, kDeleteMessages}) {
+                  kDeleteEvents, kDeleteMessages, kDeleteVectors}) {
     Query(&db_, sql).PrefixRange(prefix, end).Run();
   }
   txn.Commit();
@@ -761,6 +781,32 @@ std::vector<Event> SqliteCoordinator::TryRead(const std::string& stream,
     events.push_back(Event{static_cast<uint64_t>(read.Int(0)), read.Bytes(1)});
   }
   return events;
+}
+
+void SqliteCoordinator::AddToVector(const std::string& name, uint64_t offset,
+                                    const std::vector<double>& deltas) {
+  CheckVectorAdd(name, offset, deltas);
+  if (deltas.empty()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  WriteTransaction txn(&db_);
+  std::vector<double> vector = ReadVectorLocked(name);
+  AddToSlice(&vector, offset, deltas);
+  std::string bytes = PackDoubles(vector);
+  Query(&db_, kVectorPut).Text(1, name).Blob(2, bytes).Run();
+  txn.Commit();
+}
+
+std::vector<double> SqliteCoordinator::ReadVector(const std::string& name) {
+  CheckVectorName(name);
+  std::lock_guard<std::mutex> lock(mu_);
+  return ReadVectorLocked(name);
+}
+
+std::vector<double> SqliteCoordinator::ReadVectorLocked(
+    const std::string& name) {
+  Query get(&db_, kVectorGet);
+  if (!get.Text(1, name).Step()) return {};
+  return UnpackDoubles(get.View(0), "sqlite coordinator vector '" + name + "'");
 }
 
 std::vector<bool> SqliteCoordinator::CommitResults(

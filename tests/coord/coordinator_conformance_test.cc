@@ -9,7 +9,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -20,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/throws_error.h"
 #include "tern/coordinator.h"
 #include "tern/errors.h"
 
@@ -27,6 +31,7 @@ namespace tern {
 namespace {
 
 using namespace std::chrono_literals;
+using testing_support::ThrowsError;
 
 constexpr Millis kLongLease = 60s;  // outlives any test
 constexpr Millis kNoWait = 0ms;
@@ -101,6 +106,32 @@ class CoordinatorTest : public testing::TestWithParam<Backend> {
 
   // Another coordinator on the same state, as another worker would open.
   std::unique_ptr<Coordinator> OpenAnother() { return Coordinator::Open(uri_); }
+
+  // Runs body(i, its own coordinator) in n child processes at once. Returns
+  // true when every child's body returned true.
+  bool InProcesses(int n, const std::function<bool(int, Coordinator*)>& body) {
+    std::vector<pid_t> children;
+    for (int i = 0; i < n; ++i) {
+      pid_t pid = fork();
+      if (pid == 0) {
+        int status = 2;
+        try {
+          status = body(i, Coordinator::Open(uri_).get()) ? 0 : 1;
+        } catch (...) {
+        }
+        _exit(status);
+      }
+      if (pid > 0) children.push_back(pid);
+    }
+    bool ok = static_cast<int>(children.size()) == n;
+    for (pid_t pid : children) {
+      int status = 0;
+      ok &= waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+            WEXITSTATUS(status) == 0;
+    }
+    return ok;
+  }
+  bool SharedByProcesses() const { return !uri_.starts_with("mem://"); }
 
   std::string dir_;
   std::string uri_;
@@ -430,37 +461,18 @@ TEST_P(CoordinatorTest, AddOnceFromThreadsCountsEachTokenOnce) {
 
 // The same from processes, for the backends that processes share.
 TEST_P(CoordinatorTest, AddOnceFromProcessesCountsEachTokenOnce) {
-  if (uri_.starts_with("mem://")) GTEST_SKIP() << "mem:// is per process";
+  if (!SharedByProcesses()) GTEST_SKIP() << "mem:// is per process";
   constexpr int kProcesses = 3, kShared = 200, kOwn = 50;
-  std::vector<pid_t> children;
-  for (int p = 0; p < kProcesses; ++p) {
-    pid_t pid = fork();
-    if (pid == 0) {
-      int status = 2;
-      try {
-        std::unique_ptr<Coordinator> coord = Coordinator::Open(uri_);
-        int added = 0;
-        for (int i = 0; i < kShared; ++i) {
-          added += coord
-                       ->AddOnce({{"c", "s" + std::to_string(i)},
-                                  {"c", std::to_string(p) + "/" +
-                                            std::to_string(i % kOwn)}})[0]
-                       .added;
-        }
-        coord->Add("shared-added", added);
-        status = 0;
-      } catch (...) {
-      }
-      _exit(status);
+  EXPECT_TRUE(InProcesses(kProcesses, [](int p, Coordinator* coord) {
+    int added = 0;
+    for (int i = 0; i < kShared; ++i) {
+      std::string own = std::to_string(p) + "/" + std::to_string(i % kOwn);
+      added +=
+          coord->AddOnce({{"c", "s" + std::to_string(i)}, {"c", own}})[0].added;
     }
-    ASSERT_GT(pid, 0);
-    children.push_back(pid);
-  }
-  for (pid_t pid : children) {
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  }
+    coord->Add("shared-added", added);
+    return true;
+  }));
   EXPECT_EQ(coord_->Add("shared-added", 0), kShared);
   EXPECT_EQ(coord_->Add("c", 0), kShared + kProcesses * kOwn);
 }
@@ -473,6 +485,154 @@ TEST_P(CoordinatorTest, DeletePrefixClearsAddOnceTokens) {
       coord_->AddOnce({{"job1/c", "t"}, {"job10/c", "t"}});
   EXPECT_EQ(Values(again), (std::vector<int64_t>{1, 1}));
   EXPECT_EQ(Added(again), (std::vector<bool>{true, false}));
+}
+
+// ---- Vectors.
+
+TEST_P(CoordinatorTest, AddToVectorGrowsWithZerosAndAddsExactly) {
+  EXPECT_TRUE(coord_->ReadVector("v").empty());
+  coord_->AddToVector("v", 3, {1.5, -2});
+  EXPECT_EQ(coord_->ReadVector("v"), (std::vector<double>{0, 0, 0, 1.5, -2}));
+  coord_->AddToVector("v", 0, {0.1});
+  coord_->AddToVector("v", 0, {0.2});
+  coord_->AddToVector("v", 4, {2, 7});
+  std::vector<double> v = coord_->ReadVector("v");
+  double sum = 0.1;
+  sum += 0.2;  // exactly as the coordinator adds: 0.30000000000000004
+  EXPECT_EQ(v, (std::vector<double>{sum, 0, 0, 1.5, 0, 7}));
+  // Adding nothing neither creates nor grows a vector.
+  coord_->AddToVector("v", 100, {});
+  coord_->AddToVector("empty", 0, {});
+  EXPECT_EQ(coord_->ReadVector("v").size(), 6u);
+  EXPECT_TRUE(coord_->ReadVector("empty").empty());
+  // Vectors are their own namespace, and each name its own vector.
+  EXPECT_EQ(coord_->Add("v", 0), 0);
+  EXPECT_EQ(coord_->Get("v"), std::nullopt);
+  EXPECT_TRUE(coord_->ReadVector("w").empty());
+}
+
+TEST_P(CoordinatorTest, VectorsKeepEveryDoubleBitForBit) {
+  std::vector<double> values = {-0.0,     5e-324,    1e308,
+                                -1.0 / 3, 0x1p-1022, 123456789.123456789};
+  // Long enough to cross the chunks a server-side script works in.
+  for (int i = 0; i < 2000; ++i) values.push_back(i * 0.001 - 1);
+  coord_->AddToVector("v", 7, values);
+  std::vector<double> got = OpenAnother()->ReadVector("v");
+  ASSERT_EQ(got.size(), values.size() + 7);
+  for (size_t i = 0; i < values.size(); ++i) {
+    // 0.0 + x is x for every x but -0.0 (it gives +0.0).
+    double want = 0.0 + values[i];
+    EXPECT_EQ(std::memcmp(&got[i + 7], &want, sizeof want), 0) << i;
+  }
+}
+
+TEST_P(CoordinatorTest, VectorBadInputIsInvalidArgument) {
+  auto add = [&](std::string name, uint64_t offset, std::vector<double> v) {
+    return [&, name, offset, v] { coord_->AddToVector(name, offset, v); };
+  };
+  EXPECT_TRUE(ThrowsError(add("", 0, {1}), ErrorCode::kInvalidArgument,
+                          "vector name is empty"));
+  EXPECT_TRUE(ThrowsError([&] { coord_->ReadVector(""); },
+                          ErrorCode::kInvalidArgument, "vector name is empty"));
+  EXPECT_TRUE(ThrowsError(add("v", 0, {1, std::nan("")}),
+                          ErrorCode::kInvalidArgument,
+                          {"delta 1", "'v'", "not finite"}));
+  EXPECT_TRUE(ThrowsError(add("v", 0, {-HUGE_VAL}), ErrorCode::kInvalidArgument,
+                          "not finite"));
+  EXPECT_TRUE(ThrowsError(add("v", Coordinator::kMaxVectorSize, {1}),
+                          ErrorCode::kInvalidArgument,
+                          {"offset 67108864", "largest vector size"}));
+  EXPECT_TRUE(ThrowsError(add("v", UINT64_MAX, {1}),
+                          ErrorCode::kInvalidArgument, "largest vector size"));
+  // Nothing was stored by the failed adds.
+  EXPECT_TRUE(coord_->ReadVector("v").empty());
+}
+
+// Integer-valued deltas sum exactly in any order, so concurrent adders must
+// produce exactly the arithmetic sum: a lost update would show.
+std::vector<double> Deltas(int adder, int round, size_t size) {
+  std::vector<double> deltas(size);
+  for (size_t i = 0; i < size; ++i) {
+    deltas[i] = static_cast<double>((adder + 1) * (i % 7 + 1) + round % 3);
+  }
+  return deltas;
+}
+
+// The sum of every adder's deltas; adder a adds size - shrink * a elements.
+std::vector<double> SumOfDeltas(int adders, int rounds, size_t size,
+                                size_t shrink = 0) {
+  std::vector<double> sum(size, 0.0);
+  for (int a = 0; a < adders; ++a) {
+    for (int r = 0; r < rounds; ++r) {
+      std::vector<double> d = Deltas(a, r, size - shrink * a);
+      for (size_t i = 0; i < d.size(); ++i) sum[i] += d[i];
+    }
+  }
+  return sum;
+}
+
+TEST_P(CoordinatorTest, VectorAddsFromThreadsSumExactly) {
+  constexpr int kThreads = 6, kRounds = 100;
+  constexpr size_t kSize = 300;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::unique_ptr<Coordinator> own = t % 2 ? OpenAnother() : nullptr;
+      Coordinator* coord = own ? own.get() : coord_.get();
+      // Overlapping slices, so adders grow and add to the same elements.
+      for (int r = 0; r < kRounds; ++r) {
+        coord->AddToVector("v", 0, Deltas(t, r, kSize - 10 * t));  // shrink 10
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(coord_->ReadVector("v"), SumOfDeltas(kThreads, kRounds, kSize, 10));
+}
+
+TEST_P(CoordinatorTest, VectorAddsFromProcessesSumExactly) {
+  if (!SharedByProcesses()) GTEST_SKIP() << "mem:// is per process";
+  constexpr int kProcesses = 3, kRounds = 100;
+  constexpr size_t kSize = 1000;
+  EXPECT_TRUE(InProcesses(kProcesses, [](int p, Coordinator* coord) {
+    for (int r = 0; r < kRounds; ++r) {
+      coord->AddToVector("v", 0, Deltas(p, r, kSize));
+    }
+    return true;
+  }));
+  EXPECT_EQ(coord_->ReadVector("v"), SumOfDeltas(kProcesses, kRounds, kSize));
+}
+
+// Writers add whole vectors of ones; a reader never sees part of an add.
+TEST_P(CoordinatorTest, ReadVectorSeesEachAddWholeOrNotAtAll) {
+  constexpr size_t kSize = 5000;
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    std::unique_ptr<Coordinator> coord = OpenAnother();
+    for (int i = 0; i < 100; ++i) {
+      coord->AddToVector("v", 0, std::vector<double>(kSize, 1.0));
+    }
+    done = true;
+  });
+  int torn = 0, reads = 0;
+  while (!done || reads == 0) {
+    std::vector<double> v = coord_->ReadVector("v");
+    ++reads;
+    for (double x : v) torn += x != v[0];
+    if (!v.empty() && v.size() != kSize) ++torn;
+  }
+  writer.join();
+  EXPECT_EQ(torn, 0);
+  EXPECT_EQ(coord_->ReadVector("v"), std::vector<double>(kSize, 100.0));
+}
+
+TEST_P(CoordinatorTest, DeletePrefixRemovesVectors) {
+  coord_->AddToVector("job1/v", 0, {1, 2});
+  coord_->AddToVector("job10/v", 0, {3});
+  coord_->DeletePrefix("job1/");
+  EXPECT_TRUE(coord_->ReadVector("job1/v").empty());
+  EXPECT_EQ(coord_->ReadVector("job10/v"), (std::vector<double>{3}));
+  coord_->AddToVector("job1/v", 1, {5});
+  EXPECT_EQ(coord_->ReadVector("job1/v"), (std::vector<double>{0, 5}));
 }
 
 // ---- Event streams.
