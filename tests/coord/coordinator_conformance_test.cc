@@ -3,6 +3,7 @@
 // there. The SqliteCoordinatorTest tests at the end share one database file
 // between several processes.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -898,6 +899,22 @@ TEST_F(SqliteCoordinatorTest, FourProcessesLeaseDisjointMessages) {
   for (pid_t worker : workers) EXPECT_EQ(Wait(worker), 0);
   EXPECT_EQ(coord->ListKeys("got/").size(), static_cast<size_t>(kMessages));
   EXPECT_EQ(coord->QueueLength("q"), 0);
+}
+
+TEST_F(SqliteCoordinatorTest, VectorOfTornBytesIsCorruption) {
+  std::unique_ptr<Coordinator> coord = Coordinator::Open(uri_);
+  coord->AddToVector("v", 0, {1});
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, "UPDATE vectors SET data = x'0102030405'", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  EXPECT_TRUE(
+      ThrowsError([&] { coord->ReadVector("v"); }, ErrorCode::kCorruption,
+                  {"vector 'v'", "5 bytes", "whole number of doubles"}));
+  EXPECT_TRUE(ThrowsError([&] { coord->AddToVector("v", 0, {1}); },
+                          ErrorCode::kCorruption, "vector 'v'"));
 }
 
 TEST_F(SqliteCoordinatorTest, ReopenFindsEarlierState) {
