@@ -3,8 +3,9 @@
 // SQLite and (when a server is given) Redis. Baselines in the same run: the
 // same bytes moved by the same coordinator as a plain record (Put/Get), which
 // is the floor for a vector op that must ship its bytes too, and the add and
-// copy done on a std::vector in this process. Each figure is the median of 3
-// interleaved runs.
+// copy done on a std::vector in this process. And an add of a 100-double
+// slice into the middle of the larger vectors, next to an add of the whole.
+// Each figure is the median of 3 interleaved runs.
 //
 //   [TERN_BENCH_REDIS_URI=redis://user:pass@127.0.0.1:6379/0]
 //   build/bench/parameter_server
@@ -58,16 +59,23 @@ void Measure(const std::string& backend, const std::string& uri, size_t size) {
   // overflow pages whose bytes did not change, an add changes them all.
   std::string bytes[2] = {tern::PackDoubles(deltas),
                           tern::PackDoubles(std::vector<double>(size, 3.0))};
+  // A push of 100 doubles into the middle of the vector: what a task that
+  // owns one slice of a large model sends.
+  std::vector<double> slice(100, 1.0);
   int puts = 0;
   std::vector<double> rates = OpsPerSecond({
       [&] { c->AddToVector("bench/v", 0, deltas); },
       [&] { c->Put("bench/record", bytes[puts++ % 2]); },
       [&] { c->ReadVector("bench/v"); },
       [&] { c->Get("bench/record"); },
+      [&] { c->AddToVector("bench/v", size / 2 - 50, slice); },
   });
   double add = rates[0], put = rates[1], read = rates[2], get = rates[3];
   Row(backend, size, "AddToVector vs Put", add, put);
   Row(backend, size, "ReadVector vs Get", read, get);
+  if (size > slice.size()) {
+    Row(backend, size, "add 100 in middle vs whole", rates[4], add);
+  }
   c->DeletePrefix("bench/");
 }
 

@@ -13,8 +13,10 @@
 //   once_tokens(counter, token): the tokens AddOnce() has added to each
 //       counter; the primary key makes a replayed insert a no-op.
 //   vectors(name, data): each vector one BLOB of little-endian doubles. An
-//       add reads and rewrites the BLOB in a write transaction; a read is one
-//       SELECT, so it sees every add whole or not at all.
+//       add inside the stored vector reads and writes just its slice through
+//       incremental BLOB I/O; one that grows the vector rewrites the BLOB.
+//       Either way in a write transaction; a read is one SELECT, so it sees
+//       every add whole or not at all.
 //
 // Blocking waits across processes use "<db>-notify" (see NotifyFile): a page
 // of 32-bit generation counters mapped MAP_SHARED. Writers bump the counter of
@@ -182,6 +184,7 @@ enum Sql {
   kAppend,
   kRead,
   kVectorGet,
+  kVectorFind,
   kVectorPut,
   kDeleteRecords,
   kDeleteCounters,
@@ -225,6 +228,7 @@ constexpr const char* kSqlText[kNumSql] = {
     "SELECT seq, data FROM events WHERE stream = ?1 AND seq > ?2 "
     "ORDER BY seq LIMIT ?3",
     "SELECT data FROM vectors WHERE name = ?1",
+    "SELECT rowid, length(data) FROM vectors WHERE name = ?1",
     "INSERT INTO vectors(name, data) VALUES(?1, ?2) "
     "ON CONFLICT(name) DO UPDATE SET data = excluded.data",
     "DELETE FROM records WHERE key >= ?1 AND key < ?2",
@@ -285,6 +289,7 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   sqlite3_stmt* Statement(Sql sql) { return statements_[sql].get(); }
+  sqlite3* handle() { return db_.get(); }
   int Changes() { return sqlite3_changes(db_.get()); }
   int64_t LastInsertId() { return sqlite3_last_insert_rowid(db_.get()); }
   [[noreturn]] void Fail(int rc) const;
@@ -521,6 +526,11 @@ class SqliteCoordinator final : public Coordinator {
   int64_t AddLocked(const std::string& counter, int64_t delta);
   // ReadVector() without the lock. REQUIRES: mu_ held.
   std::vector<double> ReadVectorLocked(const std::string& name);
+  // Adds deltas in place when [offset, end) lies within the stored vector,
+  // touching only the slice's pages; returns false, having done nothing,
+  // otherwise. REQUIRES: mu_ held, in a write transaction.
+  bool AddInPlace(const std::string& name, uint64_t offset,
+                  const std::vector<double>& deltas);
   // REQUIRES: mu_ held.
   uint64_t LastSeq(const std::string& stream);
   // Runs ack for one message. REQUIRES: mu_ held.
@@ -789,11 +799,49 @@ void SqliteCoordinator::AddToVector(const std::string& name, uint64_t offset,
   if (deltas.empty()) return;
   std::lock_guard<std::mutex> lock(mu_);
   WriteTransaction txn(&db_);
-  std::vector<double> vector = ReadVectorLocked(name);
-  AddToSlice(&vector, offset, deltas);
-  std::string bytes = PackDoubles(vector);
-  Query(&db_, kVectorPut).Text(1, name).Blob(2, bytes).Run();
+  if (!AddInPlace(name, offset, deltas)) {
+    std::vector<double> vector = ReadVectorLocked(name);
+    AddToSlice(&vector, offset, deltas);
+    std::string bytes = PackDoubles(vector);
+    Query(&db_, kVectorPut).Text(1, name).Blob(2, bytes).Run();
+  }
   txn.Commit();
+}
+
+bool SqliteCoordinator::AddInPlace(const std::string& name, uint64_t offset,
+                                   const std::vector<double>& deltas) {
+  int64_t rowid, stored_bytes;
+  {
+    Query find(&db_, kVectorFind);
+    if (!find.Text(1, name).Step()) return false;
+    rowid = find.Int(0);
+    stored_bytes = find.Int(1);
+  }
+  // A torn BLOB takes the other path, which reports it.
+  uint64_t end = (offset + deltas.size()) * sizeof(double);
+  if (stored_bytes % sizeof(double) != 0 ||
+      end > static_cast<uint64_t>(stored_bytes)) {
+    return false;
+  }
+  sqlite3_blob* opened = nullptr;
+  int rc = sqlite3_blob_open(db_.handle(), "main", "vectors", "data", rowid, 1,
+                             &opened);
+  // Closed before the transaction commits, as an open handle would block it.
+  std::unique_ptr<sqlite3_blob, int (*)(sqlite3_blob*)> blob(
+      opened, &sqlite3_blob_close);
+  if (rc != SQLITE_OK) db_.Fail(rc);
+  // Fits in an int: vectors end within kMaxVectorSize doubles (512 MiB).
+  int bytes = static_cast<int>(deltas.size() * sizeof(double));
+  int at = static_cast<int>(offset * sizeof(double));
+  std::vector<double> slice(deltas.size());
+  if ((rc = sqlite3_blob_read(blob.get(), slice.data(), bytes, at)) != 0) {
+    db_.Fail(rc);
+  }
+  for (size_t i = 0; i < slice.size(); ++i) slice[i] += deltas[i];
+  if ((rc = sqlite3_blob_write(blob.get(), slice.data(), bytes, at)) != 0) {
+    db_.Fail(rc);
+  }
+  return true;
 }
 
 std::vector<double> SqliteCoordinator::ReadVector(const std::string& name) {

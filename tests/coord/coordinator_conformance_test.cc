@@ -527,6 +527,20 @@ TEST_P(CoordinatorTest, VectorsKeepEveryDoubleBitForBit) {
   }
 }
 
+TEST_P(CoordinatorTest, AddToASliceOfALargeVectorChangesOnlyTheSlice) {
+  constexpr size_t kSize = 100000;  // many pages: sqlite:// adds in place
+  std::vector<double> want(kSize);
+  for (size_t i = 0; i < kSize; ++i) want[i] = static_cast<double>(i);
+  coord_->AddToVector("v", 0, want);
+  coord_->AddToVector("v", 60000, {0.5, -1, 2});
+  coord_->AddToVector("v", kSize - 1, {1});
+  want[60000] += 0.5;
+  want[60001] += -1;
+  want[60002] += 2;
+  want[kSize - 1] += 1;
+  EXPECT_EQ(coord_->ReadVector("v"), want);
+}
+
 TEST_P(CoordinatorTest, VectorBadInputIsInvalidArgument) {
   auto add = [&](std::string name, uint64_t offset, std::vector<double> v) {
     return [&, name, offset, v] { coord_->AddToVector(name, offset, v); };
