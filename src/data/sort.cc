@@ -1,0 +1,221 @@
+// Sort Benchmark records: generator, checksum, radix sort kernel, the job.
+#include "tern/sort.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstring>
+
+#include "tern/errors.h"
+#include "util/crc32c.h"
+
+namespace tern::data {
+namespace {
+
+uint64_t Mix(uint64_t x) {  // splitmix64
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+uint64_t BigEndian64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return __builtin_bswap64(v);
+}
+
+void CheckWhole(std::string_view records, const char* who) {
+  if (records.size() % kSortRecordBytes != 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                std::string(who) + ": " + std::to_string(records.size()) +
+                    " bytes are not a whole number of 100-byte records");
+  }
+}
+
+// What the radix sort orders: the whole 10-byte key and the record's index.
+struct Entry {
+  uint64_t high;  // key bytes 0-7, big-endian
+  uint16_t low;   // key bytes 8-9, big-endian
+  uint32_t index;
+};
+
+uint8_t Digit(const Entry& e, int pass) {  // pass 0 is the least significant
+  return pass < 2 ? uint8_t(e.low >> (8 * pass))
+                  : uint8_t(e.high >> (8 * (pass - 2)));
+}
+
+// LSD radix sort on the 10 key bytes; passes whose digit is the same for
+// every entry (the high bytes within one range partition) are skipped.
+void RadixSort(std::vector<Entry>& entries) {
+  constexpr int kPasses = kSortKeyBytes;
+  std::vector<std::array<uint64_t, 256>> counts(kPasses);
+  for (auto& c : counts) c.fill(0);
+  for (const Entry& e : entries) {
+    for (int pass = 0; pass < kPasses; ++pass) ++counts[pass][Digit(e, pass)];
+  }
+  std::vector<Entry> scratch(entries.size());
+  for (int pass = 0; pass < kPasses; ++pass) {
+    auto& count = counts[pass];
+    if (std::find(count.begin(), count.end(), entries.size()) != count.end()) {
+      continue;  // one bucket holds everything
+    }
+    uint64_t sum = 0;
+    for (uint64_t& c : count) sum += std::exchange(c, sum);
+    for (const Entry& e : entries) scratch[count[Digit(e, pass)]++] = e;
+    entries.swap(scratch);
+  }
+}
+
+}  // namespace
+
+std::string GenerateSortRecords(uint64_t first, uint64_t count) {
+  std::string out(count * kSortRecordBytes, '\0');
+  char* p = out.data();
+  for (uint64_t row = first; row < first + count; ++row, p += 100) {
+    uint64_t a = Mix(row * 2), b = Mix(row * 2 + 1);
+    std::memcpy(p, &a, 8);
+    std::memcpy(p + 8, &b, 2);
+    p[10] = 0x00;
+    p[11] = 0x11;
+    std::snprintf(p + 12, 33, "%016llx%016llx", 0ull,
+                  static_cast<unsigned long long>(row));
+    std::memset(p + 44, 0x88, 4);
+    for (int i = 0; i < 48; ++i) {
+      p[48 + i] = "0123456789ABCDEF"[(row + i) % 16];
+    }
+    std::memset(p + 96, 0xCC, 4);
+  }
+  return out;
+}
+
+SortSummary Summarize(std::string_view records) {
+  CheckWhole(records, "Summarize");
+  SortSummary summary;
+  for (size_t at = 0; at < records.size(); at += kSortRecordBytes) {
+    summary.checksum += crc32c::Value(records.substr(at, kSortRecordBytes));
+    ++summary.records;
+  }
+  return summary;
+}
+
+std::string SortRecords(std::string_view records) {
+  CheckWhole(records, "SortRecords");
+  size_t n = records.size() / kSortRecordBytes;
+  std::vector<Entry> entries(n);
+  for (size_t i = 0; i < n; ++i) {
+    const char* key = records.data() + i * kSortRecordBytes;
+    entries[i] =
+        Entry{BigEndian64(key),
+              uint16_t(uint8_t(key[8]) << 8 | uint8_t(key[9])), uint32_t(i)};
+  }
+  RadixSort(entries);
+  std::string out(records.size(), '\0');
+  for (size_t i = 0; i < n; ++i) {
+    std::memcpy(out.data() + i * kSortRecordBytes,
+                records.data() + size_t(entries[i].index) * kSortRecordBytes,
+                kSortRecordBytes);
+  }
+  return out;
+}
+
+namespace {
+
+// The mapper: counts each partition's records, then moves every record
+// straight to its place in the one buffer the shuffle writes.
+void SortMap(std::string_view records, ShuffleWriter& out) {
+  CheckWhole(records, "sort mapper");
+  size_t n = records.size() / kSortRecordBytes;
+  uint32_t partitions = out.partitions();
+  std::vector<uint32_t> partition(n);
+  std::vector<uint64_t> offsets(partitions + 1, 0);
+  for (size_t i = 0; i < n; ++i) {
+    partition[i] = RangePartition(
+        records.substr(i * kSortRecordBytes, kSortKeyBytes), partitions);
+    ++offsets[partition[i] + 1];
+  }
+  for (uint32_t p = 0; p < partitions; ++p) {
+    offsets[p + 1] = offsets[p] + offsets[p + 1] * kSortRecordBytes;
+  }
+  std::vector<uint64_t> next(offsets.begin(), offsets.end() - 1);
+  std::string data(records.size(), '\0');
+  for (size_t i = 0; i < n; ++i) {
+    std::memcpy(data.data() + next[partition[i]],
+                records.data() + i * kSortRecordBytes, kSortRecordBytes);
+    next[partition[i]] += kSortRecordBytes;
+  }
+  out.SetLayout(std::move(data), std::move(offsets));
+}
+
+std::string PartKey(const std::string& prefix, uint32_t partition) {
+  char name[32];
+  std::snprintf(name, sizeof name, "part-%05u", partition);
+  return prefix + name;
+}
+
+// The reducer: sorts its partition and writes it to a fixed key.
+struct SortReduce {
+  std::string store, prefix;
+  std::string operator()(uint32_t partition,
+                         const std::vector<std::string>& pieces) const {
+    std::string records;
+    size_t total = 0;
+    for (const std::string& piece : pieces) total += piece.size();
+    records.reserve(total);
+    for (const std::string& piece : pieces) records += piece;
+    std::string key = PartKey(prefix, partition);
+    OpenStore(store).Put(key, SortRecords(records));
+    return key;
+  }
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(store, prefix);
+  }
+};
+
+}  // namespace
+
+std::vector<std::string> Sort(Executor& ex, const std::vector<Chunk>& chunks,
+                              uint32_t partitions,
+                              const std::string& output_prefix) {
+  auto shuffle =
+      MapShuffleReduce(ex, &SortMap, chunks, partitions,
+                       SortReduce{ex.options().store, output_prefix});
+  std::vector<std::string> keys = GetAllResults(shuffle.reducers);
+  DeleteShuffle(OpenStore(ex.options().store), shuffle.prefix);
+  return keys;
+}
+
+SortSummary ValidateSortOutput(ObjectStore& store,
+                               const std::vector<std::string>& keys) {
+  SortSummary total;
+  std::string previous;  // the last key seen, across objects
+  for (const std::string& key : keys) {
+    std::optional<std::string> data = store.Get(key);
+    if (!data) {
+      throw Error(ErrorCode::kNotFound,
+                  "sort output '" + key + "' not found in " + store.Uri());
+    }
+    if (data->size() % kSortRecordBytes != 0) {
+      throw Error(ErrorCode::kCorruption,
+                  "sort output '" + key + "' holds " +
+                      std::to_string(data->size()) +
+                      " bytes, not a whole number of 100-byte records");
+    }
+    for (size_t at = 0; at < data->size(); at += kSortRecordBytes) {
+      std::string_view record(data->data() + at, kSortRecordBytes);
+      std::string_view key_bytes = record.substr(0, kSortKeyBytes);
+      if (!previous.empty() && key_bytes < std::string_view(previous)) {
+        throw Error(ErrorCode::kCorruption,
+                    "sort output '" + key + "' is out of order at record " +
+                        std::to_string(at / kSortRecordBytes));
+      }
+      previous.assign(key_bytes);
+      total.checksum += crc32c::Value(record);
+      ++total.records;
+    }
+  }
+  return total;
+}
+
+}  // namespace tern::data
