@@ -7,12 +7,12 @@
 //                                                     "sort/out/");
 //   tern::data::SortSummary out = tern::data::ValidateSortOutput(store, parts);
 //
-// A two-stage sort through the shuffle: mappers range-partition their
-// records by key (keys are uniform random, as gensort makes them, so equal
-// key ranges give equal partitions), each reducer sorts its partition and
-// writes it as part-NNNNN. Concatenated in order, the parts are the sorted
-// input. Reducers write deterministic output to fixed keys, so a re-run
-// writes the same bytes again.
+// A two-stage sort through the shuffle: the client samples keys from the
+// start of every chunk and picks partitions - 1 splitters (quantiles), the
+// mappers range-partition their records by them, each reducer sorts its
+// partition and writes it as part-NNNNN. Concatenated in order, the parts
+// are the sorted input. Reducers write deterministic output to fixed keys,
+// so a re-run writes the same bytes again.
 #pragma once
 
 #include <cstdint>
@@ -27,10 +27,11 @@ namespace tern::data {
 inline constexpr size_t kSortRecordBytes = 100;
 inline constexpr size_t kSortKeyBytes = 10;
 
-// Records rows [first, first + count) of the benchmark input, gensort's
-// binary layout: a 10-byte random key, 0x00 0x11, the row number in 32 hex
-// digits, 0x88 x4, 48 filler bytes, 0xCC x4. Row r is the same whatever
-// part of the input it is generated in.
+// Records rows [first, first + count) of the benchmark input in gensort's
+// ASCII layout (gensort -a), so that line tools such as sort(1) can sort it
+// too: a 10-byte key of uniformly random printable characters, two spaces,
+// the row number in 32 hex digits, two spaces, 52 filler letters, CR LF.
+// Row r is the same whatever part of the input it is generated in.
 std::string GenerateSortRecords(uint64_t first, uint64_t count);
 
 // How many records and the sum of their CRC-32Cs: equal for two sets of

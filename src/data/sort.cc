@@ -74,17 +74,16 @@ std::string GenerateSortRecords(uint64_t first, uint64_t count) {
   char* p = out.data();
   for (uint64_t row = first; row < first + count; ++row, p += 100) {
     uint64_t a = Mix(row * 2), b = Mix(row * 2 + 1);
-    std::memcpy(p, &a, 8);
-    std::memcpy(p + 8, &b, 2);
-    p[10] = 0x00;
-    p[11] = 0x11;
-    std::snprintf(p + 12, 33, "%016llx%016llx", 0ull,
-                  static_cast<unsigned long long>(row));
-    std::memset(p + 44, 0x88, 4);
-    for (int i = 0; i < 48; ++i) {
-      p[48 + i] = "0123456789ABCDEF"[(row + i) % 16];
+    for (int i = 0; i < 10; ++i) {  // 95 printable characters, uniformly
+      uint64_t& bits = i < 5 ? a : b;
+      p[i] = char(' ' + bits % 95);
+      bits /= 95;
     }
-    std::memset(p + 96, 0xCC, 4);
+    std::snprintf(p + 10, 37, "  %016llX%016llX  ", 0ull,
+                  static_cast<unsigned long long>(row));
+    for (int i = 0; i < 52; ++i) p[46 + i] = char('A' + (row + i) % 26);
+    p[98] = '\r';
+    p[99] = '\n';
   }
   return out;
 }
@@ -121,30 +120,71 @@ std::string SortRecords(std::string_view records) {
 
 namespace {
 
-// The mapper: counts each partition's records, then moves every record
-// straight to its place in the one buffer the shuffle writes.
-void SortMap(std::string_view records, ShuffleWriter& out) {
-  CheckWhole(records, "sort mapper");
-  size_t n = records.size() / kSortRecordBytes;
-  uint32_t partitions = out.partitions();
-  std::vector<uint32_t> partition(n);
-  std::vector<uint64_t> offsets(partitions + 1, 0);
-  for (size_t i = 0; i < n; ++i) {
-    partition[i] = RangePartition(
-        records.substr(i * kSortRecordBytes, kSortKeyBytes), partitions);
-    ++offsets[partition[i] + 1];
+// The mapper: finds each record's partition among the splitters, counts
+// the partitions, then moves every record straight to its place in the one
+// buffer the shuffle writes.
+struct SortMap {
+  std::vector<std::string> splitters;  // partitions - 1 keys, ascending
+
+  uint32_t PartitionOf(std::string_view key) const {
+    return uint32_t(
+        std::upper_bound(
+            splitters.begin(), splitters.end(), key,
+            [](std::string_view k, const std::string& s) { return k < s; }) -
+        splitters.begin());
   }
-  for (uint32_t p = 0; p < partitions; ++p) {
-    offsets[p + 1] = offsets[p] + offsets[p + 1] * kSortRecordBytes;
+
+  void operator()(std::string_view records, ShuffleWriter& out) const {
+    CheckWhole(records, "sort mapper");
+    size_t n = records.size() / kSortRecordBytes;
+    uint32_t partitions = out.partitions();
+    std::vector<uint32_t> partition(n);
+    std::vector<uint64_t> offsets(partitions + 1, 0);
+    for (size_t i = 0; i < n; ++i) {
+      partition[i] =
+          PartitionOf(records.substr(i * kSortRecordBytes, kSortKeyBytes));
+      ++offsets[partition[i] + 1];
+    }
+    for (uint32_t p = 0; p < partitions; ++p) {
+      offsets[p + 1] = offsets[p] + offsets[p + 1] * kSortRecordBytes;
+    }
+    std::vector<uint64_t> next(offsets.begin(), offsets.end() - 1);
+    std::string data(records.size(), '\0');
+    for (size_t i = 0; i < n; ++i) {
+      std::memcpy(data.data() + next[partition[i]],
+                  records.data() + i * kSortRecordBytes, kSortRecordBytes);
+      next[partition[i]] += kSortRecordBytes;
+    }
+    out.SetLayout(std::move(data), std::move(offsets));
   }
-  std::vector<uint64_t> next(offsets.begin(), offsets.end() - 1);
-  std::string data(records.size(), '\0');
-  for (size_t i = 0; i < n; ++i) {
-    std::memcpy(data.data() + next[partition[i]],
-                records.data() + i * kSortRecordBytes, kSortRecordBytes);
-    next[partition[i]] += kSortRecordBytes;
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(splitters);
   }
-  out.SetLayout(std::move(data), std::move(offsets));
+};
+
+// Splitters for equal partitions: quantiles of keys sampled from the start
+// of every chunk (one ranged read each: the keys need not be uniform).
+std::vector<std::string> SampleSplitters(const std::vector<Chunk>& chunks,
+                                         uint32_t partitions) {
+  constexpr uint64_t kSampleBytes = 1000 * kSortRecordBytes;
+  std::vector<std::string> keys;
+  for (const Chunk& chunk : chunks) {
+    std::string sample = OpenStore(chunk.store)
+                             .GetRange(chunk.key, chunk.offset,
+                                       std::min(chunk.length, kSampleBytes));
+    for (size_t at = 0; at + kSortRecordBytes <= sample.size();
+         at += kSortRecordBytes) {
+      keys.push_back(sample.substr(at, kSortKeyBytes));
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  std::vector<std::string> splitters;
+  for (uint32_t p = 1; p < partitions && !keys.empty(); ++p) {
+    splitters.push_back(keys[keys.size() * p / partitions]);
+  }
+  return splitters;
 }
 
 std::string PartKey(const std::string& prefix, uint32_t partition) {
@@ -178,9 +218,13 @@ struct SortReduce {
 std::vector<std::string> Sort(Executor& ex, const std::vector<Chunk>& chunks,
                               uint32_t partitions,
                               const std::string& output_prefix) {
-  auto shuffle =
-      MapShuffleReduce(ex, &SortMap, chunks, partitions,
-                       SortReduce{ex.options().store, output_prefix});
+  if (partitions == 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "Sort: partitions must be positive");
+  }
+  auto shuffle = MapShuffleReduce(
+      ex, SortMap{SampleSplitters(chunks, partitions)}, chunks, partitions,
+      SortReduce{ex.options().store, output_prefix});
   std::vector<std::string> keys = GetAllResults(shuffle.reducers);
   DeleteShuffle(OpenStore(ex.options().store), shuffle.prefix);
   return keys;

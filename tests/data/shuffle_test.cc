@@ -155,6 +155,23 @@ TEST(ShuffleTest, BadInputIsAClearError) {
                           ErrorCode::kCorruption, "sh/x"));
 }
 
+TEST(ShuffleTest, PartitionFunctionsStayInRange) {
+  std::vector<int> hashed(8, 0);
+  uint32_t last = 0;
+  for (int i = 0; i < 8000; ++i) {
+    std::string key = "word" + std::to_string(i);
+    ++hashed[HashPartition(key, 8)];
+    uint64_t value = i * (UINT64_MAX / 8000);
+    std::string big_endian(8, '\0');
+    for (int b = 0; b < 8; ++b) big_endian[b] = char(value >> (56 - 8 * b));
+    uint32_t range = RangePartition(big_endian, 8);
+    EXPECT_GE(range, last);  // keys ascend, so do their partitions
+    last = range;
+  }
+  EXPECT_EQ(last, 7u);
+  for (int count : hashed) EXPECT_NEAR(count, 1000, 150);
+}
+
 // A mapper that runs twice (a retry or a backup) writes two objects, but a
 // reducer reads only the one its committed result names: no record twice.
 TEST(ShuffleTest, AMapperRerunDoesNotDuplicateRecords) {

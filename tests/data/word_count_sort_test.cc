@@ -108,8 +108,9 @@ TEST(SortTest, GeneratorRowsDoNotDependOnTheirPart) {
   EXPECT_EQ(GenerateSortRecords(10, 5),
             GenerateSortRecords(0, 15).substr(1000));
   std::string r = GenerateSortRecords(42, 1);
-  EXPECT_EQ(r.substr(10, 2), std::string("\x00\x11", 2));
-  EXPECT_EQ(r.substr(12, 32), "0000000000000000000000000000002a");
+  EXPECT_EQ(r.substr(10, 36), "  0000000000000000000000000000002A  ");
+  EXPECT_EQ(r.substr(98), "\r\n");
+  for (char c : r.substr(0, kSortKeyBytes)) EXPECT_TRUE(c >= ' ' && c <= '~');
 }
 
 TEST_F(ExecutorTest, SortOutputValidates) {
