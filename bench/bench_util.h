@@ -31,15 +31,19 @@ inline double Median(std::vector<double> values) {
   return Percentile(values, 0.5);
 }
 
-// The embedded default deployment in a temporary directory, removed at exit.
+// The embedded default deployment in a temporary directory under
+// TERN_BENCH_DIR (default /tmp), removed at exit.
 class ScratchDeployment {
  public:
   ScratchDeployment() {
-    char pattern[] = "/tmp/tern-bench-XXXXXX";
-    dir_ = mkdtemp(pattern);
+    const char* base = std::getenv("TERN_BENCH_DIR");
+    std::string pattern =
+        std::string(base && *base ? base : "/tmp") + "/tern-bench-XXXXXX";
+    dir_ = mkdtemp(pattern.data());
     std::filesystem::create_directories(dir_ + "/store");
   }
   ~ScratchDeployment() { std::filesystem::remove_all(dir_); }
+  const std::string& dir() const { return dir_; }
   ExecutorOptions Options(int workers) const {
     ExecutorOptions options;
     options.store = "file://" + dir_ + "/store";

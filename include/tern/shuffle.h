@@ -130,6 +130,12 @@ struct MapInput {
   }
 };
 
+// Lets this process keep large buffers in its heap between tasks instead of
+// unmapping them: a reused task process then skips the page faults and page
+// clearing of a fresh mapping per buffer (a fifth of a sort's time). Once per
+// process; the process keeps its peak heap.
+void KeepLargeBuffers();
+
 // A fresh prefix for one shuffle's objects: shuffle/<time>-<random>/.
 std::string NewShufflePrefix();
 // The key of one mapper attempt's object: <prefix>map-<i>.<random>.
@@ -145,6 +151,7 @@ struct ShuffleMapTask {
   std::string fn, store, prefix;
   uint32_t partitions = 1;
   MapOutput operator()(const MapInput& in) const {
+    KeepLargeBuffers();
     F f = tern::internal::LoadFunction<F>(fn);
     ChunkRecords records = ReadChunk(in.chunk);
     ShuffleWriter out(partitions);
@@ -162,6 +169,7 @@ struct ShuffleReduceTask {
   std::string fn, store;
   int threads = 8;
   auto operator()(const ReduceInput& in) const {
+    KeepLargeBuffers();
     F f = tern::internal::LoadFunction<F>(fn);
     std::vector<std::string> pieces =
         ReadPieces(OpenStore(store), in.pieces, threads);

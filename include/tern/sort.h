@@ -53,6 +53,10 @@ SortSummary Summarize(std::string_view records);
 // Returns the sorted records. Throws Error(kInvalidArgument) unless
 // records.size() is a multiple of kSortRecordBytes.
 std::string SortRecords(std::string_view records);
+// The same over records in several pieces (a reducer's input), as if joined
+// in order, without joining them. Throws Error(kInvalidArgument) for a piece
+// that is not whole records, or more than 65536 pieces.
+std::string SortRecords(const std::vector<std::string_view>& pieces);
 
 // The sort job: range-partitions every chunk's records into `partitions`
 // partitions, sorts each and writes it to <output_prefix>part-NNNNN in

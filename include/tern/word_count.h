@@ -25,6 +25,10 @@ namespace tern::data {
 
 using WordFrequency = std::pair<std::string, uint64_t>;
 
+namespace internal {
+struct WordKey;  // a word's prefix and hash (word_count.cc)
+}
+
 // Counts words. Keeps views of the text it is given: the text must outlive
 // the counter. Not thread-safe.
 class WordCounter {
@@ -56,8 +60,10 @@ class WordCounter {
     uint32_t length = 0;
     uint32_t hash = 0;
     uint64_t count = 0;
+    uint64_t a = 0, b = 0;  // the word's first 16 bytes, zero-padded
   };
-  void Insert(const char* word, uint32_t length, uint32_t hash, uint64_t count);
+  void Insert(const char* word, uint32_t length, const internal::WordKey& key,
+              uint64_t count);
   void Grow();
 
   std::vector<Slot> slots_;

@@ -1,6 +1,8 @@
 // The shuffle: one object per mapper, ranged reads per reducer.
 #include "tern/shuffle.h"
 
+#include <malloc.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -122,6 +124,15 @@ void DeleteShuffle(ObjectStore& store, const std::string& prefix) {
 }
 
 namespace internal {
+
+void KeepLargeBuffers() {
+  static const bool once = [] {
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);  // large buffers from the heap
+    mallopt(M_TRIM_THRESHOLD, -1);       // never given back
+    return true;
+  }();
+  (void)once;
+}
 
 std::string NewShufflePrefix() {
   auto now = std::chrono::system_clock::now().time_since_epoch();

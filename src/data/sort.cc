@@ -34,9 +34,11 @@ void CheckWhole(std::string_view records, const char* who) {
 }
 
 // What the radix sort orders: the whole 10-byte key and the record's index.
+// 16 bytes: the key, which of the pieces and which record in it.
 struct Entry {
   uint64_t high;  // key bytes 0-7, big-endian
   uint16_t low;   // key bytes 8-9, big-endian
+  uint16_t piece;
   uint32_t index;
 };
 
@@ -98,24 +100,40 @@ SortSummary Summarize(std::string_view records) {
   return summary;
 }
 
-std::string SortRecords(std::string_view records) {
-  CheckWhole(records, "SortRecords");
-  size_t n = records.size() / kSortRecordBytes;
-  std::vector<Entry> entries(n);
-  for (size_t i = 0; i < n; ++i) {
-    const char* key = records.data() + i * kSortRecordBytes;
-    entries[i] =
-        Entry{BigEndian64(key),
-              uint16_t(uint8_t(key[8]) << 8 | uint8_t(key[9])), uint32_t(i)};
+std::string SortRecords(const std::vector<std::string_view>& pieces) {
+  if (pieces.size() > 65536) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "SortRecords: at most 65536 pieces");
+  }
+  size_t n = 0;
+  for (std::string_view piece : pieces) {
+    CheckWhole(piece, "SortRecords");
+    n += piece.size() / kSortRecordBytes;
+  }
+  std::vector<Entry> entries;
+  entries.reserve(n);
+  for (size_t p = 0; p < pieces.size(); ++p) {
+    const char* key = pieces[p].data();
+    for (size_t i = 0; i < pieces[p].size() / kSortRecordBytes;
+         ++i, key += kSortRecordBytes) {
+      entries.push_back(Entry{BigEndian64(key),
+                              uint16_t(uint8_t(key[8]) << 8 | uint8_t(key[9])),
+                              uint16_t(p), uint32_t(i)});
+    }
   }
   RadixSort(entries);
-  std::string out(records.size(), '\0');
-  for (size_t i = 0; i < n; ++i) {
-    std::memcpy(out.data() + i * kSortRecordBytes,
-                records.data() + size_t(entries[i].index) * kSortRecordBytes,
+  std::string out(n * kSortRecordBytes, '\0');
+  char* to = out.data();
+  for (const Entry& e : entries) {
+    std::memcpy(to, pieces[e.piece].data() + size_t(e.index) * kSortRecordBytes,
                 kSortRecordBytes);
+    to += kSortRecordBytes;
   }
   return out;
+}
+
+std::string SortRecords(std::string_view records) {
+  return SortRecords(std::vector<std::string_view>{records});
 }
 
 namespace {
@@ -198,13 +216,9 @@ struct SortReduce {
   std::string store, prefix;
   std::string operator()(uint32_t partition,
                          const std::vector<std::string>& pieces) const {
-    std::string records;
-    size_t total = 0;
-    for (const std::string& piece : pieces) total += piece.size();
-    records.reserve(total);
-    for (const std::string& piece : pieces) records += piece;
     std::string key = PartKey(prefix, partition);
-    OpenStore(store).Put(key, SortRecords(records));
+    OpenStore(store).Put(key, SortRecords(std::vector<std::string_view>(
+                                  pieces.begin(), pieces.end())));
     return key;
   }
   template <class Archive>

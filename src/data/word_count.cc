@@ -2,6 +2,7 @@
 #include "tern/word_count.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <set>
@@ -9,12 +10,17 @@
 #include "tern/errors.h"
 
 namespace tern::data {
+
+// A word's first 16 bytes, zero-padded, and its hash. The slots keep the
+// prefix, so most lookups compare two integers and never touch the text.
+struct internal::WordKey {
+  uint64_t a = 0, b = 0;
+  uint32_t hash = 0;
+};
+
 namespace {
 
-// True for the bytes that separate words.
-constexpr bool IsSpace(unsigned char c) {
-  return c == ' ' || c == '\n' || c == '\t' || c == '\r';
-}
+using internal::WordKey;
 
 uint64_t Mix(uint64_t x) {  // splitmix64's finaliser
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -22,29 +28,38 @@ uint64_t Mix(uint64_t x) {  // splitmix64's finaliser
   return x ^ (x >> 31);
 }
 
-// Hashes a word 8 bytes at a time. Loads may read up to 7 bytes past the
-// word only when they stay inside [word, limit).
-uint32_t HashWord(const char* word, size_t length, const char* limit) {
-  uint64_t h = length * 0x9e3779b97f4a7c15ull;
-  size_t i = 0;
-  for (; i + 8 <= length; i += 8) {
-    uint64_t v;
-    std::memcpy(&v, word + i, 8);
-    h = (h ^ v) * 0xff51afd7ed558ccdull;
+// Loads 8 bytes of word from `at`, keeping only those before `end`; reads
+// whole 8 bytes when that stays inside [.., limit).
+inline uint64_t Load(const char* at, const char* end, const char* limit) {
+  if (at >= end) return 0;
+  uint64_t v = 0;
+  size_t n = end - at;
+  if (at + 8 <= limit) {
+    std::memcpy(&v, at, 8);
+    return n >= 8 ? v : v & (~0ull >> (64 - 8 * n));
   }
-  if (i < length) {
-    uint64_t v = 0;
-    size_t rest = length - i;
-    if (word + i + 8 <= limit) {
-      std::memcpy(&v, word + i, 8);
-      v &= ~0ull >> (64 - 8 * rest);
-    } else {
-      std::memcpy(&v, word + i, rest);
-    }
-    h = (h ^ v) * 0xff51afd7ed558ccdull;
-  }
-  return uint32_t((h ^ (h >> 32)) * 0xc4ceb9fe1a85ec53ull >> 32);
+  std::memcpy(&v, at, n < 8 ? n : 8);
+  return v;
 }
+
+inline WordKey MakeKey(const char* word, size_t length, const char* limit) {
+  const char* end = word + length;
+  WordKey key{Load(word, end, limit), Load(word + 8, end, limit), 0};
+  uint64_t h = (key.a ^ length * 0x9e3779b97f4a7c15ull) * 0xff51afd7ed558ccdull;
+  h = (h ^ (h >> 32) ^ key.b) * 0xc4ceb9fe1a85ec53ull;
+  for (const char* at = word + 16; at < end; at += 8) {
+    h = (h ^ (h >> 32) ^ Load(at, end, limit)) * 0xff51afd7ed558ccdull;
+  }
+  key.hash = uint32_t((h ^ (h >> 29)) >> 32);
+  return key;
+}
+
+// Which bytes separate words.
+constexpr std::array<bool, 256> kSpace = [] {
+  std::array<bool, 256> table{};
+  for (unsigned char c : {' ', '\n', '\t', '\r'}) table[c] = true;
+  return table;
+}();
 
 void PutVarint(std::string& out, uint64_t v) {
   while (v >= 0x80) {
@@ -70,21 +85,23 @@ uint64_t GetVarint(std::string_view& in) {
 WordCounter::WordCounter() : slots_(1 << 16), mask_((1 << 16) - 1) {}
 
 uint32_t WordCounter::Hash(std::string_view word) {
-  return HashWord(word.data(), word.size(), word.data() + word.size());
+  return MakeKey(word.data(), word.size(), word.data() + word.size()).hash;
 }
 
-void WordCounter::Insert(const char* word, uint32_t length, uint32_t hash,
-                         uint64_t count) {
-  for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+inline void WordCounter::Insert(const char* word, uint32_t length,
+                                const internal::WordKey& key, uint64_t count) {
+  for (size_t i = key.hash & mask_;; i = (i + 1) & mask_) {
     Slot& slot = slots_[i];
-    if (!slot.word) {
-      slot = Slot{word, length, hash, count};
-      if (++size_ * 2 > slots_.size()) Grow();
+    if (slot.a == key.a && slot.b == key.b && slot.length == length &&
+        slot.word &&
+        (length <= 16 ||
+         std::memcmp(slot.word + 16, word + 16, length - 16) == 0)) {
+      slot.count += count;
       return;
     }
-    if (slot.hash == hash && slot.length == length &&
-        std::memcmp(slot.word, word, length) == 0) {
-      slot.count += count;
+    if (!slot.word) {
+      slot = Slot{word, length, key.hash, count, key.a, key.b};
+      if (++size_ * 2 > slots_.size()) Grow();
       return;
     }
   }
@@ -103,21 +120,38 @@ void WordCounter::Grow() {
 }
 
 void WordCounter::AddText(std::string_view text) {
+  // Words go in batches: the first pass finds them, hashes them and
+  // prefetches their slots, the second counts them, so that the cache misses
+  // of a batch (the rare words of a large vocabulary) overlap.
+  constexpr int kBatch = 16;
+  struct Found {
+    const char* word;
+    uint32_t length;
+    WordKey key;
+  } batch[kBatch];
   const char* p = text.data();
   const char* end = p + text.size();
   while (p < end) {
-    while (p < end && IsSpace(uint8_t(*p))) ++p;
-    const char* word = p;
-    while (p < end && !IsSpace(uint8_t(*p))) ++p;
-    if (p > word) {
-      size_t length = p - word;
-      Insert(word, uint32_t(length), HashWord(word, length, end), 1);
+    int n = 0;
+    while (n < kBatch && p < end) {
+      while (p < end && kSpace[uint8_t(*p)]) ++p;
+      const char* word = p;
+      while (p < end && !kSpace[uint8_t(*p)]) ++p;
+      if (p == word) break;
+      batch[n] = {word, uint32_t(p - word), MakeKey(word, p - word, end)};
+      __builtin_prefetch(&slots_[batch[n].key.hash & mask_]);
+      ++n;
+    }
+    for (int i = 0; i < n; ++i) {
+      Insert(batch[i].word, batch[i].length, batch[i].key, 1);
     }
   }
 }
 
 void WordCounter::Add(std::string_view word, uint64_t count) {
-  Insert(word.data(), uint32_t(word.size()), Hash(word), count);
+  const char* end = word.data() + word.size();
+  Insert(word.data(), uint32_t(word.size()),
+         MakeKey(word.data(), word.size(), end), count);
 }
 
 std::vector<WordFrequency> WordCounter::Sorted() const {
