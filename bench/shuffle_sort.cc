@@ -7,13 +7,12 @@
 //   build/bench/shuffle_sort [GiB=2] [runs=3] [workers=2]
 // With TERN_BENCH_STORE=s3://... tern's rows use that store instead (the
 // baselines stay on local files); see scripts/s3-server-start.sh.
-#include "tern/sort.h"
-
 #include <algorithm>
 #include <cstring>
 #include <fstream>
 
 #include "bench_util.h"
+#include "tern/sort.h"
 
 namespace {
 
@@ -61,6 +60,22 @@ double TimeCommand(const std::string& command) {
   auto start = Clock::now();
   if (std::system(command.c_str()) != 0) return -1;
   return Seconds(Clock::now() - start);
+}
+
+// What the reducers' ranged reads cost the store: a GetRange reads the
+// object's last 64 KiB (its checksum table) and every 1 MiB checksum block
+// the range touches, whole (src/storage/object_store.cc).
+uint64_t StoredBytesRead(const std::vector<tern::data::MapOutput>& maps) {
+  constexpr uint64_t kBlock = 1 << 20, kTail = 64 << 10;
+  uint64_t total = 0;
+  for (const auto& map : maps) {
+    for (size_t p = 0; p + 1 < map.offsets.size(); ++p) {
+      uint64_t begin = map.offsets[p], end = map.offsets[p + 1];
+      if (end == begin) continue;
+      total += kTail + ((end - 1) / kBlock - begin / kBlock + 1) * kBlock;
+    }
+  }
+  return total;
 }
 
 void Row(const char* name, const std::vector<double>& times, double base) {
@@ -113,6 +128,7 @@ int main(int argc, char** argv) {
   // Runs alternate between the baselines and tern, so that the load of a
   // shared machine weighs on all alike.
   std::vector<double> gnu, standard, tern_times;
+  std::vector<tern::data::MapOutput> shuffle;
   uint32_t partitions = std::max<uint32_t>(2 * workers, parts / 2);
   for (int run = 0; run < runs; ++run) {
     gnu.push_back(
@@ -125,7 +141,7 @@ int main(int argc, char** argv) {
     auto chunks = tern::data::Split(ex.options().store, "sort/in/",
                                     tern::data::SplitBy::ChunkBytes(64 << 20),
                                     tern::data::Records::Fixed(100));
-    auto keys = tern::data::Sort(ex, chunks, partitions, "sort/out/");
+    auto keys = tern::data::Sort(ex, chunks, partitions, "sort/out/", &shuffle);
     tern_times.push_back(Seconds(Clock::now() - begin));
     if (tern::data::ValidateSortOutput(store, keys) != input) {
       std::fprintf(stderr, "tern's output lost or changed records\n");
@@ -142,5 +158,10 @@ int main(int argc, char** argv) {
   Row("tern (reuse_processes)", tern_times, base);
   std::printf("tern: %llu mappers of 64 MiB, %u reducers\n",
               static_cast<unsigned long long>(parts), partitions);
+  std::printf(
+      "shuffle reads: %.0f MiB of partitions, %.0f MiB read with "
+      "their checksum blocks and tails (%.2fx)\n",
+      total * 100.0 / (1 << 20), StoredBytesRead(shuffle) / 1048576.0,
+      StoredBytesRead(shuffle) / (total * 100.0));
   for (const std::string& key : store.List("sort/in/")) store.Delete(key);
 }

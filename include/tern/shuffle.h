@@ -188,6 +188,7 @@ template <class R>
 struct Shuffled {
   std::vector<Future<R>> reducers;  // one per partition, in order
   std::string prefix;               // where the mappers' objects are
+  std::vector<MapOutput> maps;      // the mappers' objects and indexes
 };
 
 // Runs map_fn(std::string_view records, ShuffleWriter& out) over every chunk
@@ -217,8 +218,8 @@ auto MapShuffleReduce(Executor& ex, const MapF& map_fn,
       internal::ShuffleMapTask<M>{tern::internal::SaveFunction(M(map_fn)),
                                   store, prefix, partitions},
       inputs);
-  std::vector<ReduceInput> plan =
-      internal::PlanReducers(GetAllResults(maps), partitions);
+  std::vector<MapOutput> outputs = GetAllResults(maps);
+  std::vector<ReduceInput> plan = internal::PlanReducers(outputs, partitions);
   auto reducers = ex.Map(
       internal::ShuffleReduceTask<RF>{
           tern::internal::SaveFunction(RF(reduce_fn)), store,
@@ -226,7 +227,7 @@ auto MapShuffleReduce(Executor& ex, const MapF& map_fn,
       plan);
   using R =
       tern::internal::ResultOf<internal::ShuffleReduceTask<RF>, ReduceInput>;
-  return Shuffled<R>{std::move(reducers), prefix};
+  return Shuffled<R>{std::move(reducers), prefix, std::move(outputs)};
 }
 
 // Deletes the objects of a finished shuffle (every attempt's).

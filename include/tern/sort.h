@@ -60,11 +60,13 @@ std::string SortRecords(const std::vector<std::string_view>& pieces);
 
 // The sort job: range-partitions every chunk's records into `partitions`
 // partitions, sorts each and writes it to <output_prefix>part-NNNNN in
-// ex.options().store. Returns the output keys in key order.
+// ex.options().store. Returns the output keys in key order; `shuffle`, when
+// given, receives the mappers' indexes (for accounting).
 // Throws the first failed task's TaskError.
 std::vector<std::string> Sort(Executor& ex, const std::vector<Chunk>& chunks,
                               uint32_t partitions,
-                              const std::string& output_prefix);
+                              const std::string& output_prefix,
+                              std::vector<MapOutput>* shuffle = nullptr);
 
 // Checks that the objects `keys`, read in order, hold records in
 // non-decreasing key order, and returns their count and checksum (compare

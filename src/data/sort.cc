@@ -231,7 +231,8 @@ struct SortReduce {
 
 std::vector<std::string> Sort(Executor& ex, const std::vector<Chunk>& chunks,
                               uint32_t partitions,
-                              const std::string& output_prefix) {
+                              const std::string& output_prefix,
+                              std::vector<MapOutput>* maps) {
   if (partitions == 0) {
     throw Error(ErrorCode::kInvalidArgument,
                 "Sort: partitions must be positive");
@@ -241,6 +242,7 @@ std::vector<std::string> Sort(Executor& ex, const std::vector<Chunk>& chunks,
       SortReduce{ex.options().store, output_prefix});
   std::vector<std::string> keys = GetAllResults(shuffle.reducers);
   DeleteShuffle(OpenStore(ex.options().store), shuffle.prefix);
+  if (maps) *maps = std::move(shuffle.maps);
   return keys;
 }
 
