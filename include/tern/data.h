@@ -25,10 +25,12 @@
 // (tern storage put, ObjectStore::Put, or a tern task).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tern/executor.h"

@@ -124,10 +124,14 @@ std::string SortRecords(const std::vector<std::string_view>& pieces) {
   RadixSort(entries);
   std::string out(n * kSortRecordBytes, '\0');
   char* to = out.data();
-  for (const Entry& e : entries) {
-    std::memcpy(to, pieces[e.piece].data() + size_t(e.index) * kSortRecordBytes,
-                kSortRecordBytes);
-    to += kSortRecordBytes;
+  // The records are gathered from all over the input: prefetch ahead.
+  constexpr size_t kAhead = 8;
+  auto record = [&](const Entry& e) {
+    return pieces[e.piece].data() + size_t(e.index) * kSortRecordBytes;
+  };
+  for (size_t i = 0; i < n; ++i, to += kSortRecordBytes) {
+    if (i + kAhead < n) __builtin_prefetch(record(entries[i + kAhead]));
+    std::memcpy(to, record(entries[i]), kSortRecordBytes);
   }
   return out;
 }
