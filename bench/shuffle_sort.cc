@@ -56,12 +56,6 @@ double StdSort(const std::string& in, const std::string& out) {
   return Seconds(Clock::now() - start);
 }
 
-double TimeCommand(const std::string& command) {
-  auto start = Clock::now();
-  if (std::system(command.c_str()) != 0) return -1;
-  return Seconds(Clock::now() - start);
-}
-
 // What the reducers' ranged reads cost the store: a GetRange reads the
 // object's last 64 KiB (its checksum table) and every 1 MiB checksum block
 // the range touches, whole (src/storage/object_store.cc).
@@ -76,12 +70,6 @@ uint64_t StoredBytesRead(const std::vector<tern::data::MapOutput>& maps) {
     }
   }
   return total;
-}
-
-void Row(const char* name, const std::vector<double>& times, double base) {
-  double median = Median(times);
-  std::printf("%-32s %9.2f s %6.2fx %4zu\n", name, median, base / median,
-              times.size());
 }
 
 }  // namespace
@@ -131,9 +119,9 @@ int main(int argc, char** argv) {
   std::vector<tern::data::MapOutput> shuffle;
   uint32_t partitions = std::max<uint32_t>(2 * workers, parts / 2);
   for (int run = 0; run < runs; ++run) {
-    gnu.push_back(
-        TimeCommand("LC_ALL=C sort --parallel=" + std::to_string(workers) +
-                    " -S 6G -T " + deployment.dir() + " -o " + out + " " + in));
+    gnu.push_back(tern::bench::TimeCommand(
+        "LC_ALL=C sort --parallel=" + std::to_string(workers) + " -S 6G -T " +
+        deployment.dir() + " -o " + out + " " + in));
     std::remove(out.c_str());
     standard.push_back(StdSort(in, out));
     std::remove(out.c_str());
@@ -152,10 +140,10 @@ int main(int argc, char** argv) {
   std::printf("every tern output validated: order, %llu records, checksum\n",
               static_cast<unsigned long long>(input.records));
   double base = Median(gnu);
-  std::printf("\n%-32s %11s %7s %4s\n", "", "median", "vs GNU", "runs");
-  Row("GNU sort --parallel", gnu, base);
-  Row("std::sort, one thread", standard, base);
-  Row("tern (reuse_processes)", tern_times, base);
+  std::printf("\n%-34s %11s %7s %4s\n", "", "median", "vs GNU", "runs");
+  tern::bench::PrintTimeRow("GNU sort --parallel", gnu, base);
+  tern::bench::PrintTimeRow("std::sort, one thread", standard, base);
+  tern::bench::PrintTimeRow("tern (reuse_processes)", tern_times, base);
   std::printf("tern: %llu mappers of 64 MiB, %u reducers\n",
               static_cast<unsigned long long>(parts), partitions);
   std::printf(

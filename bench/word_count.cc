@@ -49,22 +49,6 @@ std::vector<tern::data::WordFrequency> CountFile(const std::string& path) {
   return counts;
 }
 
-double TimeCommand(const std::string& command) {
-  auto start = Clock::now();
-  if (std::system(command.c_str()) != 0) return -1;
-  return Seconds(Clock::now() - start);
-}
-
-void Row(const char* name, const std::vector<double>& times, double base) {
-  if (times.empty() || times[0] < 0) {
-    std::printf("%-34s %10s\n", name, "unavailable");
-    return;
-  }
-  double median = Median(times);
-  std::printf("%-34s %9.2f s %6.2fx %4zu\n", name, median, base / median,
-              times.size());
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -114,19 +98,19 @@ int main(int argc, char** argv) {
   std::printf("counts verified: %zu distinct words, equal to the baseline's\n",
               want.size());
   for (int run = 0; run < slow_runs; ++run) {
-    uniq.push_back(TimeCommand(
+    uniq.push_back(tern::bench::TimeCommand(
         "LC_ALL=C tr -cs A-Za-z '\\n' < " + file +
         " | LC_ALL=C sort -S 2G --parallel=" + std::to_string(workers) +
         " | uniq -c > /dev/null"));
-    dask.push_back(TimeCommand("/usr/bin/python3 " +
-                               tern::bench::BaselineDir() +
-                               "/dask_word_count.py " + file + " " +
-                               std::to_string(workers) + " > /dev/null 2>&1"));
+    dask.push_back(tern::bench::TimeCommand(
+        "/usr/bin/python3 " + tern::bench::BaselineDir() +
+        "/dask_word_count.py " + file + " " + std::to_string(workers) +
+        " > /dev/null 2>&1"));
   }
   double base = Median(single);
   std::printf("\n%-34s %11s %7s %4s\n", "", "median", "speedup", "runs");
-  Row("single-threaded C++ (same kernel)", single, base);
-  Row("tern, reuse_processes", tern_times, base);
-  Row("tr | sort | uniq -c", uniq, base);
-  Row("Dask bag", dask, base);
+  tern::bench::PrintTimeRow("single-threaded C++ (same kernel)", single, base);
+  tern::bench::PrintTimeRow("tern, reuse_processes", tern_times, base);
+  tern::bench::PrintTimeRow("tr | sort | uniq -c", uniq, base);
+  tern::bench::PrintTimeRow("Dask bag", dask, base);
 }
