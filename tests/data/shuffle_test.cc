@@ -14,7 +14,8 @@
 namespace tern::data {
 namespace {
 
-using testing_support::ExecutorTest;
+// A scratch file store and SQLite coordinator with local workers, per test.
+class ShuffleJobTest : public testing_support::ExecutorTest {};
 using testing_support::ThrowsError;
 
 // Emits each line to partition (its first letter) mod partitions.
@@ -44,7 +45,7 @@ std::string Text(int lines) {
   return text;
 }
 
-TEST_F(ExecutorTest, ShuffleRoundTripThroughTasks) {
+TEST_F(ShuffleJobTest, ShuffleRoundTripThroughTasks) {
   Executor ex(Options());
   ObjectStore& store = OpenStore(ex.options().store);
   store.Put("in/0", Text(500));
@@ -68,6 +69,23 @@ TEST_F(ExecutorTest, ShuffleRoundTripThroughTasks) {
   EXPECT_EQ(store.List(shuffle.prefix).size(), chunks.size());
   DeleteShuffle(store, shuffle.prefix);
   EXPECT_TRUE(store.List(shuffle.prefix).empty());
+}
+
+size_t CountLines(const Chunk& chunk) {
+  size_t lines = 0;
+  ForEachLine(ReadChunk(chunk).data(), [&](std::string_view) { ++lines; });
+  return lines;
+}
+
+TEST_F(ShuffleJobTest, MapObjectsRunsOneTaskPerChunk) {
+  Executor ex(Options());
+  OpenStore(ex.options().store).Put("lines/a", Text(1000));
+  auto futures = MapObjects(ex, CountLines, "lines/", SplitBy::ChunkCount(7),
+                            Records::Lines());
+  EXPECT_EQ(futures.size(), 7u);
+  size_t total = 0;
+  for (size_t lines : GetAllResults(futures)) total += lines;
+  EXPECT_EQ(total, 1000u);
 }
 
 // The writer and the parallel reader straight on a store.

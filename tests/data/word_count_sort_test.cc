@@ -13,7 +13,8 @@
 namespace tern::data {
 namespace {
 
-using testing_support::ExecutorTest;
+// A scratch file store and SQLite coordinator with local workers, per test.
+class WordCountSortJobTest : public testing_support::ExecutorTest {};
 using testing_support::ThrowsError;
 
 std::map<std::string, uint64_t> Counts(const std::vector<WordFrequency>& v) {
@@ -64,7 +65,7 @@ TEST(WordCountTest, GeneratorIsDeterministicAndEndsLines) {
                           ErrorCode::kInvalidArgument, "vocabulary"));
 }
 
-TEST_F(ExecutorTest, WordCountEqualsASingleThreadedCount) {
+TEST_F(WordCountSortJobTest, WordCountEqualsASingleThreadedCount) {
   Executor ex(Options());
   ObjectStore& store = OpenStore(ex.options().store);
   std::string all;
@@ -113,7 +114,7 @@ TEST(SortTest, GeneratorRowsDoNotDependOnTheirPart) {
   for (char c : r.substr(0, kSortKeyBytes)) EXPECT_TRUE(c >= ' ' && c <= '~');
 }
 
-TEST_F(ExecutorTest, SortOutputValidates) {
+TEST_F(WordCountSortJobTest, SortOutputValidates) {
   Executor ex(Options());
   ObjectStore& store = OpenStore(ex.options().store);
   std::string all;
