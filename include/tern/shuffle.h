@@ -183,6 +183,9 @@ struct ShuffleReduceTask {
 
 }  // namespace internal
 
+// Deletes the objects of a finished shuffle (every attempt's).
+void DeleteShuffle(ObjectStore& store, const std::string& prefix);
+
 // What MapShuffleReduce hands back.
 template <class R>
 struct Shuffled {
@@ -199,7 +202,8 @@ struct Shuffled {
 // map_fn and reduce_fn ship as any Map function does (plain functions,
 // captureless lambdas, function objects with serialize()). The intermediate
 // objects go to ex.options().store under a fresh prefix.
-// Throws the first mapper's TaskError if a mapper failed.
+// Throws the first mapper's TaskError if a mapper failed, after deleting
+// what the mappers wrote.
 template <class MapF, class ReduceF>
 auto MapShuffleReduce(Executor& ex, const MapF& map_fn,
                       const std::vector<Chunk>& chunks, uint32_t partitions,
@@ -218,7 +222,14 @@ auto MapShuffleReduce(Executor& ex, const MapF& map_fn,
       internal::ShuffleMapTask<M>{tern::internal::SaveFunction(M(map_fn)),
                                   store, prefix, partitions},
       inputs);
-  std::vector<MapOutput> outputs = GetAllResults(maps);
+  std::vector<MapOutput> outputs;
+  try {
+    outputs = GetAllResults(maps);
+  } catch (...) {  // nobody will know the prefix: clean up what was written
+    Wait(maps, ALL_COMPLETED);
+    DeleteShuffle(OpenStore(store), prefix);
+    throw;
+  }
   std::vector<ReduceInput> plan = internal::PlanReducers(outputs, partitions);
   auto reducers = ex.Map(
       internal::ShuffleReduceTask<RF>{
@@ -229,8 +240,5 @@ auto MapShuffleReduce(Executor& ex, const MapF& map_fn,
       tern::internal::ResultOf<internal::ShuffleReduceTask<RF>, ReduceInput>;
   return Shuffled<R>{std::move(reducers), prefix, std::move(outputs)};
 }
-
-// Deletes the objects of a finished shuffle (every attempt's).
-void DeleteShuffle(ObjectStore& store, const std::string& prefix);
 
 }  // namespace tern::data

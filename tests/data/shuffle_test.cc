@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,30 @@ TEST_F(ShuffleJobTest, MapObjectsRunsOneTaskPerChunk) {
   size_t total = 0;
   for (size_t lines : GetAllResults(futures)) total += lines;
   EXPECT_EQ(total, 1000u);
+}
+
+void FailOnZ(std::string_view text, ShuffleWriter& out) {
+  out.Emit(0, text);
+  if (text.find('z') != std::string_view::npos) {
+    throw std::invalid_argument("a z in the chunk");
+  }
+}
+
+TEST_F(ShuffleJobTest, AFailedMapperIsReportedAndItsShuffleDeleted) {
+  Executor ex(Options());
+  ObjectStore& store = OpenStore(ex.options().store);
+  store.Put("in/0", "abc\n");
+  store.Put("in/1", "xyz\n");
+  auto chunks = Split(ex.options().store, "in/", SplitBy::ChunkBytes(100),
+                      Records::Lines());
+  try {
+    MapShuffleReduce(ex, FailOnZ, chunks, 2, SortedLines);
+    FAIL() << "no TaskError";
+  } catch (const TaskError& e) {
+    EXPECT_EQ(e.task_index(), 1u);
+    EXPECT_EQ(e.message(), "a z in the chunk");
+  }
+  EXPECT_TRUE(store.List("shuffle/").empty());
 }
 
 // The writer and the parallel reader straight on a store.
