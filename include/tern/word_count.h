@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -39,15 +40,15 @@ class WordCounter {
   // Adds count occurrences of word.
   void Add(std::string_view word, uint64_t count);
   // Distinct words.
-  size_t size() const { return size_; }
+  size_t size() const { return size_ + long_words_.size(); }
   // Calls f(std::string_view word, uint64_t count, uint32_t hash) for each
   // distinct word, in no particular order.
   template <class F>
   void ForEach(F&& f) const {
     for (const Slot& slot : slots_) {
-      if (slot.word)
-        f(std::string_view(slot.word, slot.length), slot.count, slot.hash);
+      if (slot.word_length) f(slot.word(), slot.count, Hash(slot.word()));
     }
+    for (const auto& [word, count] : long_words_) f(word, count, Hash(word));
   }
   // Every (word, count), sorted by word.
   std::vector<WordFrequency> Sorted() const;
@@ -55,18 +56,27 @@ class WordCounter {
   static uint32_t Hash(std::string_view word);
 
  private:
+  // 32 bytes, so that two counters of a large vocabulary share a last-level
+  // cache well: the word's first 16 bytes (zero-padded), its address and
+  // length in one word (user-space addresses fit in 48 bits), its count.
   struct Slot {
-    const char* word = nullptr;
-    uint32_t length = 0;
-    uint32_t hash = 0;
+    uint64_t a = 0, b = 0;
+    uint64_t word_length = 0;  // address << 16 | length; 0: empty
     uint64_t count = 0;
-    uint64_t a = 0, b = 0;  // the word's first 16 bytes, zero-padded
+    uint32_t length() const { return uint32_t(word_length & 0xffff); }
+    std::string_view word() const {
+      return {reinterpret_cast<const char*>(word_length >> 16), length()};
+    }
   };
+  // Words longer than a slot's length field holds (rare) are kept apart.
+  static constexpr size_t kLongWord = 0xffff;
+
   void Insert(const char* word, uint32_t length, const internal::WordKey& key,
               uint64_t count);
   void Grow();
 
   std::vector<Slot> slots_;
+  std::unordered_map<std::string_view, uint64_t> long_words_;
   size_t size_ = 0;
   size_t mask_ = 0;
 };

@@ -82,7 +82,9 @@ uint64_t GetVarint(std::string_view& in) {
 
 }  // namespace
 
-WordCounter::WordCounter() : slots_(1 << 16), mask_((1 << 16) - 1) {}
+WordCounter::WordCounter() : slots_(1 << 16), mask_((1 << 16) - 1) {
+  static_assert(sizeof(Slot) == 32);
+}
 
 uint32_t WordCounter::Hash(std::string_view word) {
   return MakeKey(word.data(), word.size(), word.data() + word.size()).hash;
@@ -90,18 +92,24 @@ uint32_t WordCounter::Hash(std::string_view word) {
 
 inline void WordCounter::Insert(const char* word, uint32_t length,
                                 const internal::WordKey& key, uint64_t count) {
+  if (length >= kLongWord) {
+    long_words_[std::string_view(word, length)] += count;
+    return;
+  }
   for (size_t i = key.hash & mask_;; i = (i + 1) & mask_) {
     Slot& slot = slots_[i];
-    if (slot.a == key.a && slot.b == key.b && slot.length == length &&
-        slot.word &&
+    if (slot.a == key.a && slot.b == key.b && slot.length() == length &&
+        slot.word_length &&
         (length <= 16 ||
-         std::memcmp(slot.word + 16, word + 16, length - 16) == 0)) {
+         std::memcmp(slot.word().data() + 16, word + 16, length - 16) == 0)) {
       slot.count += count;
       return;
     }
-    if (!slot.word) {
-      slot = Slot{word, length, key.hash, count, key.a, key.b};
-      if (++size_ * 2 > slots_.size()) Grow();
+    if (!slot.word_length) {
+      slot =
+          Slot{key.a, key.b, uint64_t(uintptr_t(word)) << 16 | length, count};
+      // Linear probing up to 3/4 full keeps the table small (see Slot).
+      if (++size_ * 4 > slots_.size() * 3) Grow();
       return;
     }
   }
@@ -112,9 +120,9 @@ void WordCounter::Grow() {
   old.swap(slots_);
   mask_ = slots_.size() - 1;
   for (const Slot& slot : old) {
-    if (!slot.word) continue;
-    size_t i = slot.hash & mask_;
-    while (slots_[i].word) i = (i + 1) & mask_;
+    if (!slot.word_length) continue;
+    size_t i = Hash(slot.word()) & mask_;
+    while (slots_[i].word_length) i = (i + 1) & mask_;
     slots_[i] = slot;
   }
 }

@@ -22,7 +22,9 @@ std::map<std::string, uint64_t> Counts(const std::vector<WordFrequency>& v) {
 }
 
 TEST(WordCounterTest, CountsLikeAMap) {
-  std::string text = "the cat\tthe  dog\r\nthe end\n\n  a-b a-b x";
+  std::string huge(70000, 'h');  // longer than a slot's length field
+  std::string text = "the cat\tthe  dog\r\nthe end\n\n  a-b a-b x " + huge +
+                     " " + huge + " " + huge.substr(1);
   std::map<std::string, uint64_t> want;
   size_t at = 0;
   while ((at = text.find_first_not_of(" \t\r\n", at)) != std::string::npos) {
