@@ -3,7 +3,7 @@
 // and a Dask bag (when /usr/bin/python3 has dask), in the same run. tern's
 // counts are checked against the single-threaded count, word for word.
 //
-//   build/bench/word_count [GiB=1] [runs=3] [workers=2]
+//   build/bench/word_count [GiB=1] [runs=3] [workers=2] [partitions=2*workers]
 // TERN_BENCH_DIR puts the store and the baselines' file elsewhere than /tmp
 // (e.g. /dev/shm); TERN_BENCH_SLOW_RUNS (default 1) sets the runs of the
 // slow baselines (sort | uniq, Dask).
@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   double gib = argc > 1 ? std::atof(argv[1]) : 1;
   int runs = argc > 2 ? std::atoi(argv[2]) : 3;
   int workers = argc > 3 ? std::atoi(argv[3]) : 2;
+  uint32_t partitions = argc > 4 ? std::atoi(argv[4]) : 2 * workers;
   const char* slow_env = std::getenv("TERN_BENCH_SLOW_RUNS");
   int slow_runs = slow_env ? std::atoi(slow_env) : 1;
   tern::bench::ScratchDeployment deployment;
@@ -73,8 +74,10 @@ int main(int argc, char** argv) {
     std::ofstream out(file, std::ios::binary);
     for (const std::string& key : store.List("wc/in/")) out << *store.Get(key);
   }
-  std::printf("word count of %llu x 64 MiB of Zipf text, %d workers\n",
-              static_cast<unsigned long long>(parts), workers);
+  std::printf(
+      "word count of %llu x 64 MiB of Zipf text, %d workers, %u "
+      "reducers\n",
+      static_cast<unsigned long long>(parts), workers, partitions);
 
   // Runs alternate between the baseline and tern, so that the load of a
   // shared machine weighs on both alike.
@@ -88,7 +91,7 @@ int main(int argc, char** argv) {
     auto chunks = tern::data::Split(ex.options().store, "wc/in/",
                                     tern::data::SplitBy::ChunkBytes(kPartBytes),
                                     tern::data::Records::Lines());
-    auto counts = tern::data::WordCount(ex, chunks, 2 * workers);
+    auto counts = tern::data::WordCount(ex, chunks, partitions);
     tern_times.push_back(Seconds(Clock::now() - start));
     if (counts != want) {
       std::fprintf(stderr, "tern's counts differ from the baseline's\n");
