@@ -31,15 +31,19 @@ inline double Median(std::vector<double> values) {
   return Percentile(values, 0.5);
 }
 
-// The embedded default deployment in a temporary directory, removed at exit.
+// The embedded default deployment in a temporary directory under
+// TERN_BENCH_DIR (default /tmp), removed at exit.
 class ScratchDeployment {
  public:
   ScratchDeployment() {
-    char pattern[] = "/tmp/tern-bench-XXXXXX";
-    dir_ = mkdtemp(pattern);
+    const char* base = std::getenv("TERN_BENCH_DIR");
+    std::string pattern =
+        std::string(base && *base ? base : "/tmp") + "/tern-bench-XXXXXX";
+    dir_ = mkdtemp(pattern.data());
     std::filesystem::create_directories(dir_ + "/store");
   }
   ~ScratchDeployment() { std::filesystem::remove_all(dir_); }
+  const std::string& dir() const { return dir_; }
   ExecutorOptions Options(int workers) const {
     ExecutorOptions options;
     options.store = "file://" + dir_ + "/store";
@@ -78,6 +82,26 @@ inline double JsonNumber(const std::string& json, const std::string& key) {
   return at == std::string::npos
              ? 0
              : std::atof(json.c_str() + at + key.size() + 3);
+}
+
+// Runs a shell command; returns its wall time in seconds, or -1 if it failed.
+inline double TimeCommand(const std::string& command) {
+  auto start = std::chrono::steady_clock::now();
+  if (std::system(command.c_str()) != 0) return -1;
+  return Seconds(std::chrono::steady_clock::now() - start);
+}
+
+// Prints a row: name, median of times, base / median, runs; "unavailable"
+// when times is empty or its first run failed (-1).
+inline void PrintTimeRow(const std::string& name,
+                         const std::vector<double>& times, double base) {
+  if (times.empty() || times[0] < 0) {
+    std::printf("%-34s %10s\n", name.c_str(), "unavailable");
+    return;
+  }
+  double median = Median(times);
+  std::printf("%-34s %9.2f s %6.2fx %4zu\n", name.c_str(), median,
+              base / median, times.size());
 }
 
 // Directory of the baseline scripts, from the source tree.
