@@ -4,9 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <system_error>
+#include <thread>
 
 #include "tern/tern.h"
 
@@ -19,7 +22,17 @@ class ScratchDir {
     path_ = mkdtemp(pattern);
     std::filesystem::create_directories(path_ + "/store");
   }
-  ~ScratchDir() { std::filesystem::remove_all(path_); }
+  // Workers may still be writing (logs, a losing attempt's output) while the
+  // directory goes: remove_all then fails with "directory not empty", which
+  // must not throw from a destructor (that aborts the test binary). Retry.
+  ~ScratchDir() {
+    std::error_code error;
+    for (int attempt = 0; attempt < 20; ++attempt) {
+      std::filesystem::remove_all(path_, error);
+      if (!error) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
   const std::string& path() const { return path_; }
 
  private:
