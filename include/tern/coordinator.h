@@ -55,6 +55,20 @@ struct Commit {
   std::string message_id;
 };
 
+// One exactly-once increment: add delta to counter unless this token was
+// already added to it.
+struct OnceAdd {
+  std::string counter;
+  std::string token;
+  int64_t delta = 1;
+};
+
+// What AddOnce() did with one OnceAdd.
+struct OnceAddResult {
+  int64_t value = 0;   // the counter after this call
+  bool added = false;  // false: the token had been added before (a replay)
+};
+
 class Coordinator {
  public:
   // Opens the coordinator named by uri.
@@ -104,14 +118,24 @@ class Coordinator {
   virtual std::optional<std::string> Get(const std::string& key) = 0;
   // Returns every record key that starts with prefix, sorted.
   virtual std::vector<std::string> ListKeys(const std::string& prefix) = 0;
-  // Removes every record, counter, stream and queue whose name starts with
-  // prefix.
+  // Removes every record, counter (with its AddOnce() tokens), stream and
+  // queue whose name starts with prefix.
   virtual void DeletePrefix(const std::string& prefix) = 0;
 
   // ---- Counters: atomic 64-bit integers, 0 until first added to.
 
   // Adds delta to counter and returns the new value. Add(name, 0) reads it.
   virtual int64_t Add(const std::string& counter, int64_t delta) = 0;
+
+  // For each add, atomically: if token was never added to counter, remember it
+  // and add delta. The whole batch is atomic and one round trip; adds apply in
+  // order, so a token repeated within the batch counts once. A replayed call
+  // (same counter and token) never counts twice, so a task that dies after
+  // this call and runs again cannot double count. The counters are those of
+  // Add(); each remembers its tokens until DeletePrefix() removes both.
+  // A replay does not compare deltas: the first delta for a token stands.
+  virtual std::vector<OnceAddResult> AddOnce(
+      const std::vector<OnceAdd>& adds) = 0;
 
   // ---- Event streams: append-only logs that readers block on.
 

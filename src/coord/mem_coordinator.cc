@@ -40,6 +40,8 @@ struct State {
   std::map<std::string, Queue> queues;
   std::map<std::string, std::string> records;
   std::map<std::string, int64_t> counters;
+  // The tokens AddOnce() has added to each counter.
+  std::map<std::string, std::set<std::string>> once_tokens;
   std::map<std::string, std::vector<std::string>> streams;  // seq = index + 1
 };
 
@@ -84,6 +86,7 @@ class MemCoordinator final : public Coordinator {
   void DeletePrefix(const std::string& prefix) override;
 
   int64_t Add(const std::string& counter, int64_t delta) override;
+  std::vector<OnceAddResult> AddOnce(const std::vector<OnceAdd>& adds) override;
 
   uint64_t Append(const std::string& stream,
                   const std::vector<std::string>& events) override;
@@ -239,6 +242,7 @@ void MemCoordinator::DeletePrefix(const std::string& prefix) {
   std::lock_guard<std::mutex> lock(state_->mu);
   ErasePrefix(&state_->records, prefix);
   ErasePrefix(&state_->counters, prefix);
+  ErasePrefix(&state_->once_tokens, prefix);
   ErasePrefix(&state_->streams, prefix);
   ErasePrefix(&state_->queues, prefix);
 }
@@ -250,6 +254,20 @@ int64_t MemCoordinator::Add(const std::string& counter, int64_t delta) {
     return it == state_->counters.end() ? 0 : it->second;
   }
   return state_->counters[counter] += delta;
+}
+
+std::vector<OnceAddResult> MemCoordinator::AddOnce(
+    const std::vector<OnceAdd>& adds) {
+  std::vector<OnceAddResult> results;
+  results.reserve(adds.size());
+  std::lock_guard<std::mutex> lock(state_->mu);
+  for (const OnceAdd& add : adds) {
+    bool added = state_->once_tokens[add.counter].insert(add.token).second;
+    int64_t& value = state_->counters[add.counter];
+    if (added) value += add.delta;
+    results.push_back(OnceAddResult{value, added});
+  }
+  return results;
 }
 
 uint64_t MemCoordinator::Append(const std::string& stream,

@@ -7,6 +7,7 @@
 //                   ListKeys() is one ZRANGEBYLEX: the agent polls it, and a
 //                   SCAN would walk every key on the server each time
 //   P c:NAME        string: a counter (INCRBY)
+//   P o:NAME        set: the tokens AddOnce() has added to counter NAME
 //   P s:NAME        stream: an event stream, event seq n at stream id 0-n
 //   P z:Q, m:Q      the messages of queue Q: by visible_at; bodies and
 //                   deliveries (see redis_scripts.h)
@@ -142,6 +143,7 @@ class RedisCoordinator final : public Coordinator {
   void DeletePrefix(const std::string& prefix) override;
 
   int64_t Add(const std::string& counter, int64_t delta) override;
+  std::vector<OnceAddResult> AddOnce(const std::vector<OnceAdd>& adds) override;
 
   uint64_t Append(const std::string& stream,
                   const std::vector<std::string>& events) override;
@@ -445,6 +447,31 @@ int64_t RedisCoordinator::Add(const std::string& counter, int64_t delta) {
   int64_t value = 0;
   std::from_chars(reply->str, reply->str + reply->len, value);
   return value;
+}
+
+std::vector<OnceAddResult> RedisCoordinator::AddOnce(
+    const std::vector<OnceAdd>& adds) {
+  if (adds.empty()) return {};
+  std::vector<std::string> keys, deltas;
+  std::vector<std::string_view> args;
+  keys.reserve(2 * adds.size());
+  deltas.reserve(adds.size());
+  args.reserve(2 * adds.size());
+  for (const OnceAdd& add : adds) {
+    keys.push_back(Key('c', add.counter));
+    keys.push_back(Key('o', add.counter));
+    deltas.push_back(std::to_string(add.delta));
+    args.push_back(add.token);
+    args.push_back(deltas.back());
+  }
+  RedisReply reply = Eval(kAddOnceScript, keys, args);
+  ExpectReply(config_, *reply, REDIS_REPLY_ARRAY, 2 * adds.size());
+  std::vector<OnceAddResult> results(adds.size());
+  for (size_t i = 0; i < adds.size(); ++i) {
+    results[i].value = reply->element[2 * i]->integer;
+    results[i].added = reply->element[2 * i + 1]->integer == 1;
+  }
+  return results;
 }
 
 uint64_t RedisCoordinator::Append(const std::string& stream,

@@ -25,6 +25,7 @@ enum RedisScript {
   kCommitScript,
   kPutScript,
   kDeleteRecordsScript,
+  kAddOnceScript,
   kNumScripts
 };
 
@@ -162,6 +163,21 @@ for _, key in ipairs(keys) do
   redis.call('ZREM', KEYS[1], key)
 end
 return #keys
+)lua",
+
+    // AddOnce. KEYS: per add, the counter and its token set.
+    // ARGV: per add, token, delta. Returns per add the counter's value, then
+    // 1 if the token was new (delta added) or 0 for a replay. INCRBY by 0
+    // reads the counter as an integer, exactly (Lua numbers are doubles).
+    R"lua(
+local out = {}
+for i = 1, #ARGV / 2 do
+  local added = redis.call('SADD', KEYS[2 * i], ARGV[2 * i - 1])
+  local delta = added == 1 and ARGV[2 * i] or '0'
+  out[2 * i - 1] = redis.call('INCRBY', KEYS[2 * i - 1], delta)
+  out[2 * i] = added
+end
+return out
 )lua",
 };
 

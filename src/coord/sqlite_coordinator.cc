@@ -10,6 +10,8 @@
 //       messages in (visible_at, id) order: the order in which they became
 //       visible, which is enqueue order until a lease expires.
 //   records(key, value), counters(name, value), events(stream, seq, data).
+//   once_tokens(counter, token): the tokens AddOnce() has added to each
+//       counter; the primary key makes a replayed insert a no-op.
 //
 // Blocking waits across processes use "<db>-notify" (see NotifyFile): a page
 // of 32-bit generation counters mapped MAP_SHARED. Writers bump the counter of
@@ -172,11 +174,13 @@ enum Sql {
   kListKeys,
   kAdd,
   kCounter,
+  kOnceToken,
   kLastSeq,
   kAppend,
   kRead,
   kDeleteRecords,
   kDeleteCounters,
+  kDeleteOnceTokens,
   kDeleteEvents,
   kDeleteMessages,
   kNumSql
@@ -208,12 +212,15 @@ constexpr const char* kSqlText[kNumSql] = {
     "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value "
     "RETURNING value",
     "SELECT value FROM counters WHERE name = ?1",
+    "INSERT INTO once_tokens(counter, token) VALUES(?1, ?2) "
+    "ON CONFLICT DO NOTHING",
     "SELECT max(seq) FROM events WHERE stream = ?1",
     "INSERT INTO events(stream, seq, data) VALUES(?1, ?2, ?3)",
     "SELECT seq, data FROM events WHERE stream = ?1 AND seq > ?2 "
     "ORDER BY seq LIMIT ?3",
     "DELETE FROM records WHERE key >= ?1 AND key < ?2",
     "DELETE FROM counters WHERE name >= ?1 AND name < ?2",
+    "DELETE FROM once_tokens WHERE counter >= ?1 AND counter < ?2",
     "DELETE FROM events WHERE stream >= ?1 AND stream < ?2",
     "DELETE FROM messages WHERE queue >= ?1 AND queue < ?2",
 };
@@ -229,6 +236,10 @@ CREATE INDEX IF NOT EXISTS messages_by_visible ON messages(queue, visible_at);
 CREATE TABLE IF NOT EXISTS records(key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS counters(
   name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS once_tokens(
+  counter TEXT NOT NULL,
+  token BLOB NOT NULL,
+  PRIMARY KEY(counter, token)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events(
   stream TEXT NOT NULL,
   seq INTEGER NOT NULL,
@@ -470,6 +481,7 @@ class SqliteCoordinator final : public Coordinator {
   void DeletePrefix(const std::string& prefix) override;
 
   int64_t Add(const std::string& counter, int64_t delta) override;
+  std::vector<OnceAddResult> AddOnce(const std::vector<OnceAdd>& adds) override;
 
   uint64_t Append(const std::string& stream,
                   const std::vector<std::string>& events) override;
@@ -487,6 +499,8 @@ class SqliteCoordinator final : public Coordinator {
                                       Millis lease, int64_t* next_visible);
   std::vector<Event> TryRead(const std::string& stream, uint64_t after,
                              int max);
+  // Add() without the lock. REQUIRES: mu_ held.
+  int64_t AddLocked(const std::string& counter, int64_t delta);
   // REQUIRES: mu_ held.
   uint64_t LastSeq(const std::string& stream);
   // Runs ack for one message. REQUIRES: mu_ held.
@@ -646,8 +660,8 @@ void SqliteCoordinator::DeletePrefix(const std::string& prefix) {
   std::string end = PrefixEnd(prefix);
   std::lock_guard<std::mutex> lock(mu_);
   WriteTransaction txn(&db_);
-  for (Sql sql :
-       {kDeleteRecords, kDeleteCounters, kDeleteEvents, kDeleteMessages}) {
+  for (Sql sql : {kDeleteRecords, kDeleteCounters, kDeleteOnceTokens,
+                  kDeleteEvents, kDeleteMessages}) {
     Query(&db_, sql).PrefixRange(prefix, end).Run();
   }
   txn.Commit();
@@ -655,6 +669,11 @@ void SqliteCoordinator::DeletePrefix(const std::string& prefix) {
 
 int64_t SqliteCoordinator::Add(const std::string& counter, int64_t delta) {
   std::lock_guard<std::mutex> lock(mu_);
+  return AddLocked(counter, delta);
+}
+
+int64_t SqliteCoordinator::AddLocked(const std::string& counter,
+                                     int64_t delta) {
   if (delta == 0) {
     Query read(&db_, kCounter);
     return read.Text(1, counter).Step() ? read.Int(0) : 0;
@@ -664,6 +683,26 @@ int64_t SqliteCoordinator::Add(const std::string& counter, int64_t delta) {
   int64_t value = add.Int(0);
   add.Run();  // RETURNING: the write completes when the statement does
   return value;
+}
+
+std::vector<OnceAddResult> SqliteCoordinator::AddOnce(
+    const std::vector<OnceAdd>& adds) {
+  std::vector<OnceAddResult> results;
+  if (adds.empty()) return results;
+  results.reserve(adds.size());
+  std::lock_guard<std::mutex> lock(mu_);
+  WriteTransaction txn(&db_);
+  {
+    Query remember(&db_, kOnceToken);
+    for (const OnceAdd& add : adds) {
+      remember.Text(1, add.counter).Blob(2, add.token).Run();
+      bool added = db_.Changes() == 1;
+      results.push_back(
+          OnceAddResult{AddLocked(add.counter, added ? add.delta : 0), added});
+    }
+  }
+  txn.Commit();
+  return results;
 }
 
 uint64_t SqliteCoordinator::LastSeq(const std::string& stream) {

@@ -331,6 +331,150 @@ TEST_P(CoordinatorTest, AddIsAtomicAcrossThreads) {
   EXPECT_EQ(coord_->Add("c", 0), kThreads * kAdds);
 }
 
+// ---- Exactly-once counter increments.
+
+std::vector<int64_t> Values(const std::vector<OnceAddResult>& results) {
+  std::vector<int64_t> values;
+  for (const OnceAddResult& r : results) values.push_back(r.value);
+  return values;
+}
+
+std::vector<bool> Added(const std::vector<OnceAddResult>& results) {
+  std::vector<bool> added;
+  for (const OnceAddResult& r : results) added.push_back(r.added);
+  return added;
+}
+
+TEST_P(CoordinatorTest, AddOnceReplayDoesNotDoubleCount) {
+  std::vector<OnceAddResult> first = coord_->AddOnce({{"c", "edge-1", 5}});
+  std::vector<OnceAddResult> replay = coord_->AddOnce({{"c", "edge-1", 5}});
+  EXPECT_EQ(Values(first), (std::vector<int64_t>{5}));
+  EXPECT_EQ(Added(first), (std::vector<bool>{true}));
+  EXPECT_EQ(Values(replay), (std::vector<int64_t>{5}));
+  EXPECT_EQ(Added(replay), (std::vector<bool>{false}));
+  // A replay keeps the first delta; a new token counts.
+  EXPECT_EQ(coord_->AddOnce({{"c", "edge-1", 100}})[0].value, 5);
+  EXPECT_EQ(coord_->AddOnce({{"c", "edge-2", 3}})[0].value, 8);
+  // The counter is Add()'s counter, and tokens are per counter.
+  EXPECT_EQ(coord_->Add("c", 0), 8);
+  EXPECT_EQ(coord_->Add("c", 2), 10);
+  EXPECT_EQ(coord_->AddOnce({{"c", "edge-2", 3}})[0].value, 10);
+  EXPECT_EQ(Added(coord_->AddOnce({{"other", "edge-1"}})),
+            (std::vector<bool>{true}));
+  EXPECT_EQ(coord_->Add("other", 0), 1);
+  // Tokens are bytes, and one coordinator sees another's tokens.
+  std::string binary("t\0\xff", 3);
+  EXPECT_TRUE(coord_->AddOnce({{"c", binary}})[0].added);
+  EXPECT_FALSE(OpenAnother()->AddOnce({{"c", binary}})[0].added);
+  EXPECT_TRUE(coord_->AddOnce({{"c", "t"}})[0].added);
+}
+
+TEST_P(CoordinatorTest, AddOnceAppliesABatchInOrder) {
+  EXPECT_TRUE(coord_->AddOnce({}).empty());
+  std::vector<OnceAddResult> results = coord_->AddOnce(
+      {{"a", "t", 1}, {"a", "t", 1}, {"b", "t", 2}, {"a", "u", -4}});
+  EXPECT_EQ(Values(results), (std::vector<int64_t>{1, 1, 2, -3}));
+  EXPECT_EQ(Added(results), (std::vector<bool>{true, false, true, true}));
+}
+
+// Batches of distinct tokens from many threads: each batch's values are
+// consecutive (no other add came between its adds) and the total is exact.
+TEST_P(CoordinatorTest, AddOnceBatchIsAtomic) {
+  constexpr int kThreads = 6, kBatches = 50, kBatch = 10;
+  std::atomic<int> torn{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::unique_ptr<Coordinator> coord = OpenAnother();
+      for (int b = 0; b < kBatches; ++b) {
+        std::vector<OnceAdd> adds;
+        for (int i = 0; i < kBatch; ++i) {
+          adds.push_back({"c", std::to_string(t) + "/" + std::to_string(b) +
+                                   "/" + std::to_string(i)});
+        }
+        std::vector<OnceAddResult> results = coord->AddOnce(adds);
+        for (int i = 1; i < kBatch; ++i) {
+          torn += results[i].value != results[0].value + i;
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(torn, 0);
+  EXPECT_EQ(coord_->Add("c", 0), kThreads * kBatches * kBatch);
+}
+
+// Every thread adds the same shared tokens and some of its own: each token
+// counts once, and exactly one thread sees each shared token as added.
+TEST_P(CoordinatorTest, AddOnceFromThreadsCountsEachTokenOnce) {
+  constexpr int kThreads = 6, kShared = 200, kOwn = 50;
+  std::atomic<int> shared_added{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::unique_ptr<Coordinator> own = t % 2 ? OpenAnother() : nullptr;
+      Coordinator* coord = own ? own.get() : coord_.get();
+      for (int i = 0; i < kShared; ++i) {
+        shared_added +=
+            coord->AddOnce({{"c", "s" + std::to_string(i)}})[0].added;
+        if (i < kOwn) {
+          coord->AddOnce({{"c", std::to_string(t) + "/" + std::to_string(i)}});
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(shared_added, kShared);
+  EXPECT_EQ(coord_->Add("c", 0), kShared + kThreads * kOwn);
+}
+
+// The same from processes, for the backends that processes share.
+TEST_P(CoordinatorTest, AddOnceFromProcessesCountsEachTokenOnce) {
+  if (uri_.starts_with("mem://")) GTEST_SKIP() << "mem:// is per process";
+  constexpr int kProcesses = 3, kShared = 200, kOwn = 50;
+  std::vector<pid_t> children;
+  for (int p = 0; p < kProcesses; ++p) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      int status = 2;
+      try {
+        std::unique_ptr<Coordinator> coord = Coordinator::Open(uri_);
+        int added = 0;
+        for (int i = 0; i < kShared; ++i) {
+          added += coord
+                       ->AddOnce({{"c", "s" + std::to_string(i)},
+                                  {"c", std::to_string(p) + "/" +
+                                            std::to_string(i % kOwn)}})[0]
+                       .added;
+        }
+        coord->Add("shared-added", added);
+        status = 0;
+      } catch (...) {
+      }
+      _exit(status);
+    }
+    ASSERT_GT(pid, 0);
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  EXPECT_EQ(coord_->Add("shared-added", 0), kShared);
+  EXPECT_EQ(coord_->Add("c", 0), kShared + kProcesses * kOwn);
+}
+
+TEST_P(CoordinatorTest, DeletePrefixClearsAddOnceTokens) {
+  coord_->AddOnce({{"job1/c", "t"}, {"job10/c", "t"}});
+  coord_->DeletePrefix("job1/");
+  EXPECT_EQ(coord_->Add("job1/c", 0), 0);
+  std::vector<OnceAddResult> again =
+      coord_->AddOnce({{"job1/c", "t"}, {"job10/c", "t"}});
+  EXPECT_EQ(Values(again), (std::vector<int64_t>{1, 1}));
+  EXPECT_EQ(Added(again), (std::vector<bool>{true, false}));
+}
+
 // ---- Event streams.
 
 TEST_P(CoordinatorTest, AppendNumbersEventsFromOne) {
