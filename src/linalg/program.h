@@ -71,10 +71,11 @@ struct KernelCall {
 //   gemm_nt(A, B)        -> A B^T
 //   gemm_nt_acc(C, A, B) -> C + A B^T
 inline constexpr std::string_view kKernels[] = {
-    "chol", "trsm",    "trsm_left", "syrk",       "gemm",
-    "gemm_acc", "gemm_sub", "gemm_nt", "gemm_nt_acc"};
+    "chol",     "trsm",     "trsm_left", "syrk",       "gemm",
+    "gemm_acc", "gemm_sub", "gemm_nt",   "gemm_nt_acc"};
 
 class BoundProgram;
+struct ProgramDef;  // the language's representation (builder.h)
 
 // A program before its size parameters are known. Immutable, cheap to copy.
 class Program {
@@ -93,7 +94,16 @@ class Program {
   std::shared_ptr<const BoundProgram> Bind(
       const std::map<std::string, int64_t>& parameters) const;
 
-  // (Representation left to the language.)
+  // Programs are made by ProgramBuilder::Build (builder.h). A
+  // default-constructed Program is empty: Bind throws.
+  Program() = default;
+  explicit Program(std::shared_ptr<const ProgramDef> def);
+  // The language's representation (builder.h), for tests and tools; null for
+  // an empty program.
+  const ProgramDef* definition() const { return def_.get(); }
+
+ private:
+  std::shared_ptr<const ProgramDef> def_;
 };
 
 // A program with its sizes: the DAG, answered lazily. Thread-safe.
