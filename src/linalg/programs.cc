@@ -24,29 +24,19 @@ Program GemmProgram() {
   b.For("i", 0, m, [&](Expr i) {
     b.For("j", 0, n, [&](Expr j) {
       b.For("k", 0, kk, [&](Expr k) {
+        // The block this step writes: the output on the last step.
+        auto step = [&](const std::string& kernel, std::vector<Ref> inputs) {
+          b.If(
+              k == last, [&] { b.Call(kernel, c(i, j), inputs); },
+              [&] { b.Call(kernel, t(i, j, k + 1), inputs); });
+        };
         b.If(
             k == 0,
             [&] {
-              b.If(
-                  k == last,
-                  [&] {
-                    b.Call("gemm", c(i, j), {a(i, k), bm(k, j)});
-                  },
-                  [&] {
-                    b.Call("gemm", t(i, j, k + 1), {a(i, k), bm(k, j)});
-                  });
+              step("gemm", {a(i, k), bm(k, j)});
             },
             [&] {
-              b.If(
-                  k == last,
-                  [&] {
-                    b.Call("gemm_acc", c(i, j),
-                           {t(i, j, k), a(i, k), bm(k, j)});
-                  },
-                  [&] {
-                    b.Call("gemm_acc", t(i, j, k + 1),
-                           {t(i, j, k), a(i, k), bm(k, j)});
-                  });
+              step("gemm_acc", {t(i, j, k), a(i, k), bm(k, j)});
             });
       });
     });
@@ -90,6 +80,79 @@ Program CholeskyProgram() {
               b.Call("syrk", s(i, j, k + 1), {aij, l(i, k), l(j, k)});
             },
             i, j);
+      });
+    });
+  });
+  return b.Build();
+}
+
+// Forward substitution, one block column j of B at a time: R[i, j, k] is
+// B[i, j] - sum_{k' < k} L[i, k'] X[k', j].
+//
+//   for j in range(M), i in range(N):
+//     for k in range(i):
+//       R[i, j, k + 1] = gemm_sub(R[i, j, k], L[i, k], X[k, j])
+//     X[i, j] = trsm_left(L[i, i], R[i, j, i])
+// with R[., ., 0] read from B.
+Program TrsmProgram() {
+  ProgramBuilder b("trsm");
+  Expr n = b.Parameter("N"), m = b.Parameter("M");
+  Array l = b.Input("L"), bm = b.Input("B"), x = b.Output("X");
+  Array r = b.Temporary("R", 3);
+  b.For("j", 0, m, [&](Expr j) {
+    b.For("i", 0, n, [&](Expr i) {
+      b.For("k", 0, i, [&](Expr k) {
+        b.If(
+            k == 0,
+            [&] {
+              b.Call("gemm_sub", r(i, j, 1), {bm(i, j), l(i, k), x(k, j)});
+            },
+            [&] {
+              b.Call("gemm_sub", r(i, j, k + 1),
+                     {r(i, j, k), l(i, k), x(k, j)});
+            });
+      });
+      b.If(
+          i == 0,
+          [&] {
+            b.Call("trsm_left", x(i, j), {l(i, i), bm(i, j)});
+          },
+          [&] {
+            b.Call("trsm_left", x(i, j), {l(i, i), r(i, j, i)});
+          });
+    });
+  });
+  return b.Build();
+}
+
+// The lower blocks of C = A A^T (diagonal blocks whole), accumulated over
+// the K block columns of A as GEMM is.
+//
+//   for i in range(N), j in range(i + 1), k in range(K):
+//     C[i, j] or T[i, j, k + 1] = gemm_nt(A[i, k], A[j, k]) when k == 0,
+//                                 gemm_nt_acc(T[i, j, k], ...) otherwise
+Program SyrkProgram() {
+  ProgramBuilder b("syrk");
+  Expr n = b.Parameter("N"), kk = b.Parameter("K");
+  Array a = b.Input("A"), c = b.Output("C"), t = b.Temporary("T", 3);
+  Expr last = b.Let("last", kk - 1);
+  b.For("i", 0, n, [&](Expr i) {
+    b.For("j", 0, i + 1, [&](Expr j) {
+      b.For("k", 0, kk, [&](Expr k) {
+        // The block this step writes: the output on the last step.
+        auto step = [&](const std::string& kernel, std::vector<Ref> inputs) {
+          b.If(
+              k == last, [&] { b.Call(kernel, c(i, j), inputs); },
+              [&] { b.Call(kernel, t(i, j, k + 1), inputs); });
+        };
+        b.If(
+            k == 0,
+            [&] {
+              step("gemm_nt", {a(i, k), a(j, k)});
+            },
+            [&] {
+              step("gemm_nt_acc", {t(i, j, k), a(i, k), a(j, k)});
+            });
       });
     });
   });

@@ -53,6 +53,22 @@ TEST(ProgramAnalysisTest, CholeskyMatchesUnrolledDag) {
   }
 }
 
+TEST(ProgramAnalysisTest, TrsmMatchesUnrolledDag) {
+  for (int64_t n = 1; n <= 5; ++n) {
+    for (int64_t m = 1; m <= 3; ++m) {
+      ExpectSameDag(TrsmProgram(), {{"N", n}, {"M", m}});
+    }
+  }
+}
+
+TEST(ProgramAnalysisTest, SyrkMatchesUnrolledDag) {
+  for (int64_t n = 1; n <= 5; ++n) {
+    for (int64_t k = 1; k <= 4; ++k) {
+      ExpectSameDag(SyrkProgram(), {{"N", n}, {"K", k}});
+    }
+  }
+}
+
 TEST(ProgramAnalysisTest, EmptySizesHaveNoTasks) {
   auto gemm = GemmProgram().Bind({{"M", 3}, {"N", 0}, {"K", 2}});
   EXPECT_EQ(gemm->TaskCount(), 0u);
