@@ -173,4 +173,11 @@ BigMatrix Cholesky(Executor& ex, const BigMatrix& a,
 // ||a - b||_F / ||a||_F for two local matrices of the same shape.
 double RelativeDifference(const Matrix& a, const Matrix& b);
 
+// ||A - L L^T||_F / ||A||_F. With sample_rows in (0, n), the numerator is
+// estimated from that many rows spread evenly over A (an unbiased estimate
+// of its square at 2 sample_rows n^2 flops instead of n^3), for matrices too
+// big to multiply out.
+double CholeskyResidual(const Matrix& a, const Matrix& l,
+                        int64_t sample_rows = 0);
+
 }  // namespace tern::linalg

@@ -1,5 +1,7 @@
 // BigMatrix: the header and block objects of a matrix in an ObjectStore, and
 // the tasks that generate random ones.
+#include <cblas.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -303,6 +305,34 @@ double RelativeDifference(const Matrix& a, const Matrix& b) {
     norm += (long double)a.values[k] * a.values[k];
   }
   return norm == 0 ? double(std::sqrt(diff)) : double(std::sqrt(diff / norm));
+}
+
+double CholeskyResidual(const Matrix& a, const Matrix& l, int64_t sample_rows) {
+  int64_t n = a.rows;
+  if (a.cols != n || l.rows != n || l.cols != n) {
+    Invalid("CholeskyResidual: needs square matrices of one size");
+  }
+  if (sample_rows <= 0 || sample_rows > n) sample_rows = n;
+  // Rows i * n / sample_rows of L, multiplied by L^T in one dgemm.
+  Matrix rows(sample_rows, n), product(sample_rows, n);
+  for (int64_t r = 0; r < sample_rows; ++r) {
+    std::memcpy(&rows(r, 0), &l.values[(r * n / sample_rows) * n],
+                sizeof(double) * n);
+  }
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, sample_rows, n, n, 1.0,
+              rows.values.data(), n, l.values.data(), n, 0.0,
+              product.values.data(), n);
+  long double diff = 0, norm = 0;
+  for (int64_t r = 0; r < sample_rows; ++r) {
+    const double* want = &a.values[(r * n / sample_rows) * n];
+    for (int64_t c = 0; c < n; ++c) {
+      long double d = want[c] - product(r, c);
+      diff += d * d;
+    }
+  }
+  for (double v : a.values) norm += (long double)v * v;
+  diff *= (long double)n / sample_rows;
+  return norm == 0 ? 0 : double(std::sqrt(diff / norm));
 }
 
 }  // namespace tern::linalg

@@ -2,6 +2,8 @@
 // generators, and an error naming the key for each kind of bad data.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "core/test_env.h"
 #include "linalg/kernels.h"
 #include "support/throws_error.h"
@@ -110,6 +112,23 @@ TEST_F(BigMatrixTest, GeneratedMatricesAreDeterministicAndSpdIsSymmetric) {
   Matrix other = RandomMatrix(ex, "r2", 23, 31, 10, 4).ToLocal();
   EXPECT_NE(r.values, other.values);
   for (double v : r.values) ASSERT_TRUE(v >= -1 && v < 1);
+}
+
+TEST(ResidualTest, CholeskyResidualSeesAWrongFactor) {
+  Matrix a(50, 50), l(50, 50);
+  for (int64_t i = 0; i < 50; ++i) {
+    a(i, i) = 4;
+    l(i, i) = 2;
+  }
+  EXPECT_EQ(CholeskyResidual(a, l), 0.0);
+  EXPECT_EQ(CholeskyResidual(a, l, 10), 0.0);
+  l(10, 10) = 3;  // A - L L^T has one entry, -5 at (10, 10)
+  double norm = 4 * std::sqrt(50.0);
+  EXPECT_DOUBLE_EQ(CholeskyResidual(a, l), 5 / norm);
+  // Ten sampled rows, row 10 among them: the estimate scales it by 50 / 10.
+  EXPECT_DOUBLE_EQ(CholeskyResidual(a, l, 10), std::sqrt(5.0) * 5 / norm);
+  EXPECT_TRUE(ThrowsError([&] { CholeskyResidual(a, Matrix(3, 3)); },
+                          ErrorCode::kInvalidArgument, {"square"}));
 }
 
 }  // namespace

@@ -28,15 +28,6 @@ namespace {
 
 using testing_support::ThrowsError;
 
-// ||A - L L^T||_F / ||A||_F.
-double CholeskyResidual(const Matrix& a, const Matrix& l) {
-  Matrix llt(a.rows, a.cols);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, a.rows, a.cols, a.cols,
-              1.0, l.values.data(), l.cols, l.values.data(), l.cols, 0.0,
-              llt.values.data(), llt.cols);
-  return RelativeDifference(a, llt);
-}
-
 void ExpectLower(const Matrix& l) {
   for (int64_t i = 0; i < l.rows; ++i) {
     for (int64_t j = i + 1; j < l.cols; ++j) ASSERT_EQ(l(i, j), 0.0);
