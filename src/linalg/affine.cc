@@ -225,4 +225,74 @@ uint64_t AffineSolver::Count(const int64_t* rhs) const {
   return free_.Count(constants.data());
 }
 
+bool AffineSolver::Inverse(IntMatrix* x, IntMatrix* c) const {
+  if (rank_ != n_) return false;
+  size_t m = h_.size();
+  IntMatrix z(n_, std::vector<int64_t>(m, 0));  // z = Z rhs
+  c->clear();
+  for (size_t r = 0; r < m; ++r) {
+    std::vector<int64_t> row(m, 0);  // rhs_r - sum_q H[r][q] z_q
+    row[r] = 1;
+    for (int q = 0; q < rank_; ++q) {
+      for (size_t t = 0; t < m; ++t) row[t] -= h_[r][q] * z[q][t];
+    }
+    int p = pivot_[r];
+    if (p < 0) {
+      c->push_back(row);
+      continue;
+    }
+    int64_t d = h_[r][p];
+    if (d != 1 && d != -1) return false;
+    for (size_t t = 0; t < m; ++t) z[p][t] = row[t] * d;
+  }
+  x->assign(n_, std::vector<int64_t>(m, 0));
+  for (int i = 0; i < n_; ++i) {
+    for (int j = 0; j < n_; ++j) {
+      for (size_t t = 0; t < m; ++t) (*x)[i][t] += u_[i][j] * z[j][t];
+    }
+  }
+  return true;
+}
+
+bool ProvablyEmpty(int n, const IntMatrix& g, const std::vector<int64_t>& k) {
+  // Normalized coefficient row -> its tightest constant.
+  using Rows = std::map<std::vector<int64_t>, int64_t>;
+  Rows rows;
+  bool contradiction = false;
+  auto add = [&](Rows* to, std::vector<int64_t> c, int64_t constant) {
+    int64_t d = 0;
+    for (int64_t v : c) d = std::gcd(d, v);
+    if (d == 0) {
+      contradiction |= constant < 0;
+      return;
+    }
+    for (int64_t& v : c) v /= d;
+    constant = FloorDiv(constant, d);
+    auto [it, fresh] = to->emplace(std::move(c), constant);
+    if (!fresh) it->second = std::min(it->second, constant);
+  };
+  for (size_t i = 0; i < g.size(); ++i) add(&rows, g[i], k[i]);
+  for (int l = n - 1; l >= 0 && !contradiction; --l) {
+    Rows next;
+    std::vector<Rows::const_iterator> lower, upper;
+    for (auto it = rows.cbegin(); it != rows.cend(); ++it) {
+      int64_t a = it->first[l];
+      if (a > 0) lower.push_back(it);
+      if (a < 0) upper.push_back(it);
+      if (a == 0) next.insert(*it);
+    }
+    for (auto p : lower) {
+      for (auto q : upper) {
+        int64_t fp = -q->first[l], fq = p->first[l];
+        std::vector<int64_t> c(n);
+        for (int j = 0; j < n; ++j) c[j] = fp * p->first[j] + fq * q->first[j];
+        add(&next, std::move(c), fp * p->second + fq * q->second);
+      }
+    }
+    if (next.size() > kMaxRows) return false;  // give up: not proven
+    rows = std::move(next);
+  }
+  return contradiction;
+}
+
 }  // namespace tern::linalg

@@ -87,6 +87,12 @@ class AffineSolver {
 
   uint64_t Count(const int64_t* rhs) const;
 
+  // When E x = rhs has at most one solution for every rhs, integral for
+  // every integral rhs (full column rank, unit pivots): x = X rhs for the
+  // rhs with C rhs = 0, and no solution otherwise. Fills X (n x m) and C
+  // (rows x m); false if E is not of that kind.
+  bool Inverse(IntMatrix* x, IntMatrix* c) const;
+
  private:
   // Pivot coordinates of z from rhs; false if E x = rhs has no integer
   // solution. Fills x0 = U_pivot z_pivot and the polyhedron's constants.
@@ -102,6 +108,12 @@ class AffineSolver {
   std::vector<int64_t> g_const_;
   Polyhedron free_;  // over z[rank_..n)
 };
+
+// True if { x in Z^n : G x + k >= 0 } is empty, by Fourier-Motzkin with
+// integer tightening (c x + k >= 0 becomes (c / g) x + floor(k / g) >= 0).
+// False when it is not empty, and possibly for an empty set whose emptiness
+// needs more than that: a proof, not a decision.
+bool ProvablyEmpty(int n, const IntMatrix& g, const std::vector<int64_t>& k);
 
 // ---- Implementation of the templates ----
 

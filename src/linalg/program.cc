@@ -44,6 +44,16 @@ struct BoundStatement {
   // solvers[r][d]: instances of domain d whose ref r is a given block.
   std::vector<std::vector<AffineSolver>> solvers;
   std::vector<AffineSolver> whole;  // per domain: every instance
+  // The output's index map inverted, when it can be (AffineSolver::Inverse):
+  // the writer of block b is inverse_x (b - c), if inverse_c (b - c) = 0.
+  bool invertible = false;
+  IntMatrix inverse_x, inverse_c;
+};
+
+// A conjunction g w + k >= 0 over a statement's loop variables.
+struct Piece {
+  IntMatrix g;
+  std::vector<int64_t> k;
 };
 
 // A statement's reference to an array (ref 0 writes, the others read).
@@ -77,6 +87,13 @@ class Bound final : public BoundProgram {
   void Accessors(const Access& access, const Block& b, const Task& self,
                  std::vector<Task>* out) const;
   bool HasParents(const Task& task) const;
+  // True if every instance of domain d of statement s provably has a parent.
+  bool Covered(int s, int d) const;
+  // The instances w of domain piece `where` of `reader` whose read `r` has
+  // a writer among domain d of `writer`, as a conjunction over w; false if
+  // that is not affine (the writer's index map is not invertible) or if the
+  // writer could be the reader itself.
+  bool Preimage(int reader, int r, int writer, int d, Piece* pre) const;
   void CheckSingleAssignment() const;
   void CheckPair(int s1, int s2) const;
   std::string At(int statement, const int64_t* w) const;
@@ -146,6 +163,8 @@ Bound::Bound(std::shared_ptr<const ProgramDef> def,
         s.solvers.back().emplace_back(s.depth, ref.e, d.g, d.k);
       }
     }
+    s.invertible = AffineSolver(s.depth, s.refs[0].e, {}, {})
+                       .Inverse(&s.inverse_x, &s.inverse_c);
     int index = static_cast<int>(statements_.size());
     writers_[s.refs[0].array].push_back({index, 0});
     for (size_t r = 1; r < s.refs.size(); ++r) {
@@ -247,6 +266,10 @@ bool Bound::HasParents(const Task& task) const {
   return !Parents(task).empty();
 }
 
+// Starters without walking the DAG: a domain piece whose reads are all of
+// input arrays starts whole; one that provably always has a parent
+// contributes nothing; only the rest (none in the shipped programs) is
+// enumerated and asked for parents.
 std::vector<Task> Bound::Starters() const {
   std::vector<Task> starters;
   for (size_t i = 0; i < statements_.size(); ++i) {
@@ -255,8 +278,11 @@ std::vector<Task> Bound::Starters() const {
     for (size_t r = 1; r < s.refs.size(); ++r) {
       reads_written |= !writers_[s.refs[r].array].empty();
     }
-    for (const AffineSolver& whole : s.whole) {
-      whole.ForEach(nullptr, [&](const int64_t* w) {
+    for (size_t d = 0; d < s.domains.size(); ++d) {
+      if (reads_written && Covered(static_cast<int>(i), static_cast<int>(d))) {
+        continue;
+      }
+      s.whole[d].ForEach(nullptr, [&](const int64_t* w) {
         Task t{static_cast<int>(i), std::vector<int64_t>(w, w + s.depth)};
         if (!reads_written || !HasParents(t)) starters.push_back(std::move(t));
         return true;
@@ -265,6 +291,105 @@ std::vector<Task> Bound::Starters() const {
   }
   std::sort(starters.begin(), starters.end());
   return starters;
+}
+
+namespace {
+
+// `pieces` minus the conjunction `pre`: each piece splits into the disjoint
+// parts "atoms 0..i-1 of pre hold, atom i does not"; provably empty parts
+// are dropped.
+std::vector<Piece> Subtract(int n, const std::vector<Piece>& pieces,
+                            const Piece& pre) {
+  std::vector<Piece> out;
+  for (Piece prefix : pieces) {
+    for (size_t a = 0; a < pre.g.size(); ++a) {
+      Piece part = prefix;
+      part.g.push_back(pre.g[a]);
+      for (int64_t& c : part.g.back()) c = -c;
+      part.k.push_back(-pre.k[a] - 1);
+      if (!ProvablyEmpty(n, part.g, part.k)) out.push_back(std::move(part));
+      prefix.g.push_back(pre.g[a]);
+      prefix.k.push_back(pre.k[a]);
+      if (ProvablyEmpty(n, prefix.g, prefix.k)) break;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool Bound::Preimage(int reader, int r, int writer, int d, Piece* pre) const {
+  const BoundStatement& s = statements_[reader];
+  const BoundStatement& w = statements_[writer];
+  const BoundRef& read = s.refs[r];
+  const BoundRef& out = w.refs[0];
+  if (!w.invertible || Dims(read) != Dims(out)) return false;
+  // rhs(w) = E_r w + c_r - c_out, one affine row per index.
+  int m = Dims(read), n = s.depth;
+  auto apply = [&](const std::vector<int64_t>& f, std::vector<int64_t>* row,
+                   int64_t* constant) {
+    row->assign(n, 0);
+    *constant = 0;
+    for (int t = 0; t < m; ++t) {
+      for (int l = 0; l < n; ++l) (*row)[l] += f[t] * read.e[t][l];
+      *constant += f[t] * (read.c[t] - out.c[t]);
+    }
+  };
+  Piece p;
+  for (const auto& f : w.inverse_c) {  // C rhs(w) = 0
+    std::vector<int64_t> row;
+    int64_t constant;
+    apply(f, &row, &constant);
+    p.g.push_back(row);
+    p.k.push_back(constant);
+    for (int64_t& c : row) c = -c;
+    p.g.push_back(row);
+    p.k.push_back(-constant);
+  }
+  IntMatrix x(w.depth);  // the writer's loop values, affine in w
+  std::vector<int64_t> x0(w.depth);
+  for (int i = 0; i < w.depth; ++i) apply(w.inverse_x[i], &x[i], &x0[i]);
+  if (writer == reader) {  // never its own parent: x(w) - w a nonzero shift
+    bool shift = false;
+    for (int i = 0; i < n; ++i) {
+      for (int l = 0; l < n; ++l) {
+        if (x[i][l] != (i == l ? 1 : 0)) return false;
+      }
+      shift |= x0[i] != 0;
+    }
+    if (!shift) return false;
+  }
+  const Domain& dom = w.domains[d];
+  for (size_t q = 0; q < dom.g.size(); ++q) {  // g x(w) + k >= 0
+    std::vector<int64_t> row(n, 0);
+    int64_t constant = dom.k[q];
+    for (int i = 0; i < w.depth; ++i) {
+      for (int l = 0; l < n; ++l) row[l] += dom.g[q][i] * x[i][l];
+      constant += dom.g[q][i] * x0[i];
+    }
+    p.g.push_back(row);
+    p.k.push_back(constant);
+  }
+  *pre = std::move(p);
+  return true;
+}
+
+bool Bound::Covered(int si, int di) const {
+  const BoundStatement& s = statements_[si];
+  for (size_t r = 1; r < s.refs.size(); ++r) {
+    std::vector<Piece> left{{s.domains[di].g, s.domains[di].k}};
+    for (const Access& a : writers_[s.refs[r].array]) {
+      for (size_t d = 0; d < statements_[a.statement].domains.size(); ++d) {
+        Piece pre;
+        if (Preimage(si, static_cast<int>(r), a.statement, static_cast<int>(d),
+                     &pre)) {
+          left = Subtract(s.depth, left, pre);
+        }
+      }
+    }
+    if (left.empty()) return true;
+  }
+  return false;
 }
 
 uint64_t Bound::TaskCount() const {

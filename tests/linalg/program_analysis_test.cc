@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "linalg/builder.h"
 #include "linalg/program.h"
 #include "program_unroll.h"
 
@@ -67,6 +68,33 @@ TEST(ProgramAnalysisTest, SyrkMatchesUnrolledDag) {
       ExpectSameDag(SyrkProgram(), {{"N", n}, {"K", k}});
     }
   }
+}
+
+// Starters the closed-form proof cannot settle, so Starters asks each
+// instance: Y reads X[i, j], written only on the diagonal (the others are
+// never written, so those readers start at once); Z reads C[i, j], whose
+// writer has a loop k its index does not determine (not invertible).
+Program PartlyFedProgram() {
+  ProgramBuilder b("partly_fed");
+  Expr n = b.Parameter("N");
+  Array a = b.Input("A"), x = b.Temporary("X", 2), y = b.Output("Y");
+  Array c = b.Temporary("C", 2), z = b.Output("Z");
+  b.For("i", 0, n, [&](Expr i) {
+    b.Call("chol", x(i, i), {a(i, i)});
+    b.For("j", 0, n, [&](Expr j) {
+      b.Call("trsm", y(i, j), {x(i, j), a(i, j)});
+      b.For("k", 0, 2, [&](Expr k) {
+        b.If(k == 1, [&] { b.Call("gemm", c(i, j), {a(i, k), a(k, j)}); });
+      });
+      b.Call("chol", z(i, j), {c(i, j)});
+    });
+  });
+  return b.Build();
+}
+
+TEST(ProgramAnalysisTest, StartersOfPartlyFedStatements) {
+  for (int64_t n = 1; n <= 4; ++n)
+    ExpectSameDag(PartlyFedProgram(), {{"N", n}});
 }
 
 TEST(ProgramAnalysisTest, EmptySizesHaveNoTasks) {
