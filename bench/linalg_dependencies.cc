@@ -1,11 +1,13 @@
 // Cost of the lazy dependency analysis: microseconds per Children and per
 // Parents query on random tasks of GEMM, Cholesky, TRSM and SYRK at 8 to
-// 1,024 blocks per side, with Bind, TaskCount and Starters. The baseline,
-// measured in the same run, is what answering a query costs when the DAG is
-// unrolled by brute force (the test's unroller): feasible at small sizes
-// only, and growing with the DAG.
+// 1,024 blocks per side (mean, p50, p99; each query timed alone, fastest of
+// several runs), with Bind, TaskCount and Starters. The baseline, measured
+// in the same run, is what a query costs when the DAG must be unrolled by
+// brute force first (the test's unroller): feasible at small sizes only,
+// and growing with the DAG.
 //
 //   linalg_dependencies [--max-blocks 1024] [--queries 2000] [--runs 5]
+//                       [--program gemm|cholesky|trsm|syrk]
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -54,69 +56,113 @@ std::vector<Task> RandomTasks(const BoundProgram& p, const Case& c, int64_t n,
 
 double Ms(Clock::duration d) { return bench::Seconds(d) * 1e3; }
 
-// Median over `runs` of the microseconds per query of f over all tasks.
-double MicrosPerQuery(const std::vector<Task>& tasks, int runs,
-                      const std::function<size_t(const Task&)>& f,
-                      double* average_answer) {
-  // Sized up front: GCC 12 warns falsely on push_back in a loop.
-  std::vector<double> per_query(runs);
+// Per-query cost of one kind of query over the random tasks: each query
+// timed alone, its fastest of `runs` (the least disturbed by other load).
+struct QueryCost {
+  double mean_us = 0, p50_us = 0, p99_us = 0;
+  double answers = 0;  // tasks per answer, on average
+};
+
+QueryCost Measure(const std::vector<Task>& tasks, int runs,
+                  const std::function<size_t(const Task&)>& f) {
+  std::vector<double> best(tasks.size(), 1e300);
   size_t answers = 0;
   for (int r = 0; r < runs; ++r) {
     answers = 0;
-    auto start = Clock::now();
-    for (const Task& t : tasks) answers += f(t);
-    per_query[r] = bench::Seconds(Clock::now() - start) * 1e6 / tasks.size();
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      auto start = Clock::now();
+      answers += f(tasks[i]);
+      best[i] = std::min(best[i], bench::Seconds(Clock::now() - start) * 1e6);
+    }
   }
-  *average_answer = static_cast<double>(answers) / tasks.size();
-  return bench::Median(per_query);
+  QueryCost c;
+  for (double us : best) c.mean_us += us / tasks.size();
+  c.p50_us = bench::Percentile(best, 0.5);
+  c.p99_us = bench::Percentile(best, 0.99);
+  c.answers = static_cast<double>(answers) / tasks.size();
+  return c;
 }
 
-void Run(const Case& c, int64_t max_blocks, int queries, int runs) {
+struct Row {
+  std::string program;
+  int64_t blocks = 0;
+  uint64_t tasks = 0;
+  double bind_ms = 0, count_ms = 0, starters_ms = 0;
+  size_t starters = 0;
+  QueryCost children, parents;
+  std::string unroll;
+};
+
+// Baseline: unroll the DAG by brute force, what a first query costs without
+// the closed form; median of 3, and its ratio to a lazy query.
+std::string Unroll(const Program& program, const Sizes& sizes, uint64_t count,
+                   double lazy_us) {
+  std::vector<double> ms(3);
+  for (int r = 0; r < 3; ++r) {
+    auto s = Clock::now();
+    testing::Unrolled u = testing::Unroll(program, sizes);
+    ms[r] = Ms(Clock::now() - s);
+    if (u.tasks.size() != count) std::abort();  // a wrong baseline
+  }
+  double median = bench::Median(ms);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.1f (x%.0f)", median,
+                median * 1e3 / lazy_us);
+  return buf;
+}
+
+void Run(const Case& c, int64_t max_blocks, int queries, int runs,
+         std::vector<Row>* rows) {
   std::mt19937_64 gen(42);
   for (int64_t n = 8; n <= max_blocks; n *= 2) {
     Program program = c.make();
+    Row row;
+    row.program = c.name;
+    row.blocks = n;
     auto start = Clock::now();
     auto bound = program.Bind(c.sizes(n));
-    double bind_ms = Ms(Clock::now() - start);
+    row.bind_ms = Ms(Clock::now() - start);
     start = Clock::now();
-    uint64_t count = bound->TaskCount();
-    double count_ms = Ms(Clock::now() - start);
+    row.tasks = bound->TaskCount();
+    row.count_ms = Ms(Clock::now() - start);
     start = Clock::now();
-    size_t starters = bound->Starters().size();
-    double starters_ms = Ms(Clock::now() - start);
+    row.starters = bound->Starters().size();
+    row.starters_ms = Ms(Clock::now() - start);
     std::vector<Task> tasks = RandomTasks(*bound, c, n, queries, &gen);
-    double children, parents;
-    double children_us = MicrosPerQuery(
-        tasks, runs, [&](const Task& t) { return bound->Children(t).size(); },
-        &children);
-    double parents_us = MicrosPerQuery(
-        tasks, runs, [&](const Task& t) { return bound->Parents(t).size(); },
-        &parents);
-    // Baseline: unroll the DAG, the cost of a first query without the
-    // closed form (numpywren's 4-124 ms per query was of this order).
-    std::string unroll = "-";
-    if (n <= 32) {
-      std::vector<double> ms(3);
-      for (int r = 0; r < 3; ++r) {
-        auto s = Clock::now();
-        testing::Unrolled u = testing::Unroll(program, c.sizes(n));
-        ms[r] = Ms(Clock::now() - s);
-        if (u.tasks.size() != count) std::abort();  // a wrong baseline
-      }
-      double median = bench::Median(ms);
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.1f (x%.0f)", median,
-                    median * 1e3 / std::max(children_us, parents_us));
-      unroll = buf;
-    }
+    row.children = Measure(
+        tasks, runs, [&](const Task& t) { return bound->Children(t).size(); });
+    row.parents = Measure(
+        tasks, runs, [&](const Task& t) { return bound->Parents(t).size(); });
+    row.unroll =
+        n > 32 ? "-"
+               : Unroll(program, c.sizes(n), row.tasks,
+                        std::max(row.children.mean_us, row.parents.mean_us));
+    rows->push_back(row);
+    std::fprintf(stderr, "%s %lld done\n", c.name, static_cast<long long>(n));
+  }
+}
+
+void Print(const std::vector<Row>& rows) {
+  std::printf("%-9s %6s %11s | %8s %8s %8s %6s | %8s %8s %8s %6s | %s\n",
+              "program", "blocks", "tasks", "child us", "p50", "p99", "avg",
+              "paren us", "p50", "p99", "avg", "unroll ms (x lazy query)");
+  for (const Row& r : rows) {
     std::printf(
-        "%-9s %6lld %14llu %8.2f %8.2f %10zu %9.1f %9.2f %7.1f %9.2f %7.1f  "
-        "%s\n",
-        c.name, static_cast<long long>(n),
-        static_cast<unsigned long long>(count), bind_ms, count_ms, starters,
-        starters_ms, children_us, children, parents_us, parents,
-        unroll.c_str());
-    std::fflush(stdout);
+        "%-9s %6lld %11.3g | %8.2f %8.2f %8.2f %6.1f | %8.2f %8.2f %8.2f "
+        "%6.1f | %s\n",
+        r.program.c_str(), static_cast<long long>(r.blocks),
+        static_cast<double>(r.tasks), r.children.mean_us, r.children.p50_us,
+        r.children.p99_us, r.children.answers, r.parents.mean_us,
+        r.parents.p50_us, r.parents.p99_us, r.parents.answers,
+        r.unroll.c_str());
+  }
+  std::printf("\n%-9s %6s %11s | %8s %9s %10s %10s\n", "program", "blocks",
+              "tasks", "bind ms", "count ms", "starters", "starter ms");
+  for (const Row& r : rows) {
+    std::printf("%-9s %6lld %11.3g | %8.2f %9.2f %10zu %10.1f\n",
+                r.program.c_str(), static_cast<long long>(r.blocks),
+                static_cast<double>(r.tasks), r.bind_ms, r.count_ms, r.starters,
+                r.starters_ms);
   }
 }
 
@@ -127,11 +173,13 @@ int main(int argc, char** argv) {
   using namespace tern::linalg;
   int64_t max_blocks = 1024;
   int queries = 2000, runs = 5;
+  std::string only;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--max-blocks"))
       max_blocks = std::atoll(argv[i + 1]);
     if (!std::strcmp(argv[i], "--queries")) queries = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--runs")) runs = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--program")) only = argv[i + 1];
   }
   std::vector<Case> cases = {
       {"gemm", GemmProgram,
@@ -156,15 +204,18 @@ int main(int argc, char** argv) {
        4},
   };
   std::printf(
-      "Lazy dependency analysis: median of %d runs over %d random tasks per "
-      "size.\nus/query: microseconds per Children or Parents call (answer "
-      "included); avg: tasks per answer.\nunroll ms: brute-force unrolling of "
-      "the whole DAG (the baseline), and its ratio to one lazy query.\n\n",
-      runs, queries);
-  std::printf("%-9s %6s %14s %8s %8s %10s %9s %9s %7s %9s %7s  %s\n", "program",
-              "blocks", "tasks", "bind ms", "count ms", "starters", "start ms",
-              "child us", "avg", "parent us", "avg",
-              "unroll ms (x lazy query)");
-  for (const Case& c : cases) Run(c, max_blocks, queries, runs);
+      "Lazy dependency analysis: %d random tasks per size, each statement "
+      "about as often;\neach query timed alone, fastest of %d runs. child us "
+      "/ paren us: mean microseconds per\nChildren / Parents call (answer "
+      "included), p50 and p99 over the tasks; avg: tasks per answer.\n"
+      "unroll ms: the baseline, unrolling the whole DAG by brute force, and "
+      "its ratio to one lazy query.\n\n",
+      queries, runs);
+  std::vector<Row> rows;
+  for (const Case& c : cases) {
+    if (only.empty() || only == c.name)
+      Run(c, max_blocks, queries, runs, &rows);
+  }
+  Print(rows);
   return 0;
 }

@@ -64,6 +64,15 @@ struct Access {
 
 using Block = std::array<int64_t, kMaxVariables>;
 
+// Answers of one solver come in order; sorting is needed only when several
+// contributed (a Cholesky chol has N - 1 children, all from one).
+void SortUnique(std::vector<Task>* tasks) {
+  if (!std::is_sorted(tasks->begin(), tasks->end())) {
+    std::sort(tasks->begin(), tasks->end());
+  }
+  tasks->erase(std::unique(tasks->begin(), tasks->end()), tasks->end());
+}
+
 class Bound final : public BoundProgram {
  public:
   Bound(std::shared_ptr<const ProgramDef> def,
@@ -241,8 +250,7 @@ std::vector<Task> Bound::Children(const Task& task) const {
       Accessors(a, b, task, &children);
     }
   }
-  std::sort(children.begin(), children.end());
-  children.erase(std::unique(children.begin(), children.end()), children.end());
+  SortUnique(&children);
   return children;
 }
 
@@ -257,8 +265,7 @@ std::vector<Task> Bound::Parents(const Task& task) const {
       Accessors(a, b, task, &parents);
     }
   }
-  std::sort(parents.begin(), parents.end());
-  parents.erase(std::unique(parents.begin(), parents.end()), parents.end());
+  SortUnique(&parents);
   return parents;
 }
 

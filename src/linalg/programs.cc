@@ -105,7 +105,7 @@ Program TrsmProgram() {
         b.If(
             k == 0,
             [&] {
-              b.Call("gemm_sub", r(i, j, 1), {bm(i, j), l(i, k), x(k, j)});
+              b.Call("gemm_sub", r(i, j, k + 1), {bm(i, j), l(i, k), x(k, j)});
             },
             [&] {
               b.Call("gemm_sub", r(i, j, k + 1),
