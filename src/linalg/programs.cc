@@ -6,6 +6,34 @@
 #include "linalg/program.h"
 
 namespace tern::linalg {
+namespace {
+
+struct Step {
+  Expr i, j, k, last;
+};
+
+// Step k of C[i, j] = sum_k x_k y_k: `kernel`(x, y) for k == 0, then
+// `kernel`_acc(T[i, j, k], x, y); into T[i, j, k + 1], or C[i, j] on the
+// last step.
+void Accumulate(ProgramBuilder& b, const Step& s, const Array& c,
+                const Array& t, const std::string& kernel, const Ref& x,
+                const Ref& y) {
+  auto write = [&](const std::string& name, const std::vector<Ref>& inputs) {
+    b.If(
+        s.k == s.last, [&] { b.Call(name, c(s.i, s.j), inputs); },
+        [&] { b.Call(name, t(s.i, s.j, s.k + 1), inputs); });
+  };
+  b.If(
+      s.k == 0,
+      [&] {
+        write(kernel, {x, y});
+      },
+      [&] {
+        write(kernel + "_acc", {t(s.i, s.j, s.k), x, y});
+      });
+}
+
+}  // namespace
 
 // C[i, j] = sum_k A[i, k] B[k, j]; T[i, j, k + 1] holds the first k + 1
 // terms.
@@ -24,20 +52,7 @@ Program GemmProgram() {
   b.For("i", 0, m, [&](Expr i) {
     b.For("j", 0, n, [&](Expr j) {
       b.For("k", 0, kk, [&](Expr k) {
-        // The block this step writes: the output on the last step.
-        auto step = [&](const std::string& kernel, std::vector<Ref> inputs) {
-          b.If(
-              k == last, [&] { b.Call(kernel, c(i, j), inputs); },
-              [&] { b.Call(kernel, t(i, j, k + 1), inputs); });
-        };
-        b.If(
-            k == 0,
-            [&] {
-              step("gemm", {a(i, k), bm(k, j)});
-            },
-            [&] {
-              step("gemm_acc", {t(i, j, k), a(i, k), bm(k, j)});
-            });
+        Accumulate(b, {i, j, k, last}, c, t, "gemm", a(i, k), bm(k, j));
       });
     });
   });
@@ -139,20 +154,7 @@ Program SyrkProgram() {
   b.For("i", 0, n, [&](Expr i) {
     b.For("j", 0, i + 1, [&](Expr j) {
       b.For("k", 0, kk, [&](Expr k) {
-        // The block this step writes: the output on the last step.
-        auto step = [&](const std::string& kernel, std::vector<Ref> inputs) {
-          b.If(
-              k == last, [&] { b.Call(kernel, c(i, j), inputs); },
-              [&] { b.Call(kernel, t(i, j, k + 1), inputs); });
-        };
-        b.If(
-            k == 0,
-            [&] {
-              step("gemm_nt", {a(i, k), a(j, k)});
-            },
-            [&] {
-              step("gemm_nt_acc", {t(i, j, k), a(i, k), a(j, k)});
-            });
+        Accumulate(b, {i, j, k, last}, c, t, "gemm_nt", a(i, k), a(j, k));
       });
     });
   });
