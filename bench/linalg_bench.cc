@@ -109,10 +109,13 @@ Row TernRuns(const std::string& name, int runs, double flops, Op op,
     seconds.push_back(stats.wall_seconds);
     std::fprintf(stderr,
                  "  %s run %d: %.2f s, busy %.1f of %.1f core-s, "
-                 "kernels %.1f s, io %.1f s\n",
+                 "kernels %.1f s, io %.1f s (writes %.1f s), %llu of %llu "
+                 "reads cached\n",
                  name.c_str(), r + 1, stats.wall_seconds,
                  stats.busy_core_seconds, stats.reserved_core_seconds,
-                 stats.kernel_seconds, stats.io_seconds);
+                 stats.kernel_seconds, stats.io_seconds, stats.write_seconds,
+                 (unsigned long long)stats.cache_hits,
+                 (unsigned long long)stats.blocks_read);
   }
   double median = Median(seconds);
   const auto& m =

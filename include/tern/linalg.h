@@ -153,7 +153,10 @@ struct RunStats {
   int loops = 0;
   int loop_restarts = 0;
   double kernel_seconds = 0;
-  double io_seconds = 0;
+  double io_seconds = 0;     // block reads and writes
+  double write_seconds = 0;  // of which writes
+  uint64_t blocks_read = 0;  // input blocks a kernel needed
+  uint64_t cache_hits = 0;   // of which a loop had in memory
   double busy_core_seconds = 0;
   double reserved_core_seconds = 0;
 };

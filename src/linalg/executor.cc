@@ -1,8 +1,12 @@
 #include "linalg/executor.h"
 
+#include <malloc.h>
+
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <future>
+#include <limits>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -34,10 +38,11 @@ struct RunSpec {
   std::map<std::string, std::string> arrays;  // input/output array -> prefix
   int64_t lease_ms = 10000;
   int64_t cache_bytes = 0;
+  int loops = 1;
   template <class Archive>
   void serialize(Archive& ar) {
     ar(store, coordinator, program, run, parameters, arrays, lease_ms,
-       cache_bytes);
+       cache_bytes, loops);
   }
 };
 
@@ -46,17 +51,27 @@ struct LoopStats {
   uint64_t replays_skipped = 0;
   double kernel_seconds = 0;
   double io_seconds = 0;
+  double write_seconds = 0;
   double busy_seconds = 0;
+  uint64_t blocks_read = 0;
+  uint64_t cache_hits = 0;
   template <class Archive>
   void serialize(Archive& ar) {
-    ar(tasks_run, replays_skipped, kernel_seconds, io_seconds, busy_seconds);
+    ar(tasks_run, replays_skipped, kernel_seconds, io_seconds, write_seconds,
+       busy_seconds, blocks_read, cache_hits);
   }
 };
 
 // Names in the coordinator, all under the run's prefix.
 struct RunNames {
   std::string prefix;
+  // The shared queue, and each loop's own: a loop keeps one ready child in
+  // its own queue, whose inputs it has just written and cached; idle loops
+  // take from the others' (a dead loop's tasks are never stranded).
   std::string Queue() const { return prefix + "queue"; }
+  std::string LoopQueue(int loop) const {
+    return prefix + "queue/" + std::to_string(loop);
+  }
   std::string Completed() const { return prefix + "completed"; }
   std::string Failure() const { return prefix + "failure"; }
   std::string Done(const Task& t) const { return prefix + "done/" + t.Key(); }
@@ -90,7 +105,11 @@ class BlockIo {
     std::string key = Key(ref, &shape);
     if (key.empty())
       return std::make_shared<Block>(shape->first, shape->second);
-    if (BlockPtr cached = Lookup(key)) return cached;
+    ++reads_;
+    if (BlockPtr cached = Lookup(key)) {
+      ++hits_;
+      return cached;
+    }
     std::optional<std::string> bytes = store_->Get(key);
     if (!bytes) {
       throw Error(ErrorCode::kNotFound, "block " + Describe(ref) + " (" + key +
@@ -115,6 +134,9 @@ class BlockIo {
     store_->Put(key, block->bytes());
     Remember(key, std::move(block));
   }
+
+  uint64_t reads() const { return reads_; }
+  uint64_t hits() const { return hits_; }
 
  private:
   static std::string Describe(const BlockRef& ref) {
@@ -180,6 +202,8 @@ class BlockIo {
                      std::pair<BlockPtr, std::list<std::string>::iterator>>
       cache_;
   int64_t cached_bytes_ = 0;
+  std::atomic<uint64_t> reads_{0};
+  std::atomic<uint64_t> hits_{0};
 };
 
 // Renews a leased message every lease/3 until destroyed: however long the
@@ -219,8 +243,9 @@ class Heartbeat {
 
 class Loop {
  public:
-  explicit Loop(const RunSpec& spec)
-      : spec_(spec),
+  Loop(int index, const RunSpec& spec)
+      : index_(index),
+        spec_(spec),
         names_(Names(spec.run)),
         program_(ProgramByName(spec.program).Bind(spec.parameters)),
         total_(int64_t(program_->TaskCount())),
@@ -230,22 +255,39 @@ class Loop {
   LoopStats Run() {
     auto lease = std::chrono::milliseconds(spec_.lease_ms);
     while (!Finished()) {
-      std::vector<LeasedMessage> messages = coordinator_->Lease(
-          names_.Queue(), 1, lease, std::chrono::milliseconds(200));
+      auto [queue, messages] = Next(lease);
       for (const LeasedMessage& message : messages) {
         auto start = Clock::now();
         {
-          Heartbeat heartbeat(*coordinator_, names_.Queue(), message, lease);
+          Heartbeat heartbeat(*coordinator_, queue, message, lease);
           Process(Task::FromKey(message.body));
         }
-        coordinator_->Ack(names_.Queue(), {message.id});
+        coordinator_->Ack(queue, {message.id});
         stats_.busy_seconds += Since(start);
       }
     }
+    stats_.blocks_read = io_.reads();
+    stats_.cache_hits = io_.hits();
     return stats_;
   }
 
  private:
+  // A task from this loop's queue, else the shared one, else another
+  // loop's; when all are empty, waits a little on the shared queue.
+  std::pair<std::string, std::vector<LeasedMessage>> Next(
+      std::chrono::milliseconds lease) {
+    std::vector<std::string> queues{names_.LoopQueue(index_), names_.Queue()};
+    for (int k = 1; k < spec_.loops; ++k) {
+      queues.push_back(names_.LoopQueue((index_ + k) % spec_.loops));
+    }
+    for (const std::string& queue : queues) {
+      auto messages = coordinator_->Lease(queue, 1, lease, Millis(0));
+      if (!messages.empty()) return {queue, messages};
+    }
+    return {names_.Queue(),
+            coordinator_->Lease(names_.Queue(), 1, lease, Millis(200))};
+  }
+
   bool Finished() {
     return coordinator_->Add(names_.Completed(), 0) >= total_ ||
            coordinator_->Get(names_.Failure()).has_value();
@@ -275,6 +317,7 @@ class Loop {
     auto block = std::make_shared<const Block>(std::move(*output));
     for (const BlockRef& ref : call.outputs) io_.Write(ref, block);
     stats_.io_seconds += Since(start);
+    stats_.write_seconds += Since(start);
     ReleaseChildren(task);
     coordinator_->AddOnce({{names_.Completed(), task.Key(), 1}});
     coordinator_->Put(names_.Done(task), "1");
@@ -310,9 +353,13 @@ class Loop {
         ready.push_back(children[k].Key());
       }
     }
+    if (ready.empty()) return;
+    coordinator_->Enqueue(names_.LoopQueue(index_), {ready.front()});
+    ready.erase(ready.begin());
     if (!ready.empty()) coordinator_->Enqueue(names_.Queue(), ready);
   }
 
+  int index_;
   const RunSpec& spec_;
   RunNames names_;
   std::shared_ptr<const BoundProgram> program_;
@@ -322,10 +369,19 @@ class Loop {
   LoopStats stats_;
 };
 
+// Blocks are tens of MB: glibc would mmap each one afresh and this VM pays
+// ~17 ms of page faults per 32 MB. One heap that keeps freed memory makes
+// every block after the first few reuse pages already mapped.
+void KeepFreedBlocksMapped() {
+  mallopt(M_ARENA_MAX, 1);
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
+}
+
 LoopStats RunLoop(int index, RunSpec spec) {
-  (void)index;
+  KeepFreedBlocksMapped();
   UseOneBlasThread();
-  return Loop(spec).Run();
+  return Loop(index, spec).Run();
 }
 
 std::string NewRunId() {
@@ -360,6 +416,9 @@ std::optional<std::string> SuperviseLoops(Executor& ex, const RunSpec& spec,
         stats.replays_skipped += s.replays_skipped;
         stats.kernel_seconds += s.kernel_seconds;
         stats.io_seconds += s.io_seconds;
+        stats.write_seconds += s.write_seconds;
+        stats.blocks_read += s.blocks_read;
+        stats.cache_hits += s.cache_hits;
         stats.busy_core_seconds += s.busy_seconds;
       } catch (const TaskError& e) {
         bool unfinished = coordinator.Add(names.Completed(), 0) < total &&
@@ -426,6 +485,7 @@ void RunProgram(Executor& ex, const Program& program,
   stats.run_id = spec.run;
   stats.tasks = bound->TaskCount();
   stats.loops = options.loops > 0 ? options.loops : ex.options().workers;
+  spec.loops = stats.loops;
 
   std::unique_ptr<Coordinator> coordinator =
       Coordinator::Open(ex.options().coordinator);
