@@ -1,5 +1,5 @@
 // Integer affine systems, solved in closed form: the arithmetic under the
-// lazy dependency analysis of program.cc.
+// lazy dependency analysis of analysis.cc.
 //
 // An AffineSolver answers "which integer points x satisfy E x = rhs and
 // G x + g >= 0?" for a fixed E, G, g and an rhs given per query. Everything

@@ -96,7 +96,7 @@ class Array {
   std::string name_;
 };
 
-// What a builder produces; read by Program::Bind (program.cc).
+// What a builder produces; bound by Program::Bind (analysis.cc).
 struct ArrayDef {
   enum class Kind { kInput, kOutput, kTemporary };
   std::string name;
