@@ -209,6 +209,8 @@ TEST_F(LinalgExecutorTest, CholeskyOnRedisAndS3) {
   BigMatrix l = Cholesky(ex, a);
   EXPECT_LT(CholeskyResidual(a.ToLocal(), l.ToLocal()), 1e-14);
   Coordinator::Open(options.coordinator)->DeletePrefix("");
+  auto store = ObjectStore::Open(options.store);
+  for (const std::string& key : store->List("")) store->Delete(key);
 }
 
 }  // namespace
