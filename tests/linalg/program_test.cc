@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "linalg/builder.h"
 #include "support/throws_error.h"
 
@@ -81,6 +84,36 @@ TEST(ProgramTest, RejectsTasksOfOtherPrograms) {
   }
 }
 
+// BoundProgram is documented thread-safe: queries from several threads at
+// once give the answers one thread gets.
+TEST(ProgramTest, ConcurrentQueriesAgree) {
+  auto bound = CholeskyProgram().Bind({{"N", 7}});
+  std::vector<Task> tasks;
+  for (int64_t k = 0; k < 7; ++k) {
+    for (int64_t i = k + 1; i < 7; ++i) {
+      for (int64_t j = k + 1; j <= i; ++j)
+        tasks.push_back({k ? 5 : 4, {k, i, j}});
+    }
+  }
+  std::vector<std::vector<Task>> want;
+  for (const Task& t : tasks) want.push_back(bound->Children(t));
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int th = 0; th < 4; ++th) {
+    threads.emplace_back([&] {
+      for (int round = 0; round < 20; ++round) {
+        for (size_t i = 0; i < tasks.size(); ++i) {
+          if (bound->Children(tasks[i]) != want[i]) ++mismatches;
+          if (bound->Parents(tasks[i]).empty()) ++mismatches;  // k > 0 or A
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(mismatches.load(), 0);
+  EXPECT_GT(tasks.size(), 50u);
+}
+
 // C[i, 0] += A[i, j] B[j, 0] without versions: every j writes C[i, 0].
 TEST(SingleAssignmentTest, SameStatementTwiceIsAnError) {
   ProgramBuilder b("bad_gemm");
@@ -143,6 +176,25 @@ TEST(BuilderTest, RejectsUnknownVariables) {
   EXPECT_TRUE(ThrowsError(
       [&] { b.If(escaped == 0, [] {}); }, kInvalid,
       std::vector<std::string>{"unknown variable 'i'", "condition"}));
+}
+
+TEST(BuilderTest, ChecksScalarDefinitionsAndLoopNamesInScope) {
+  ProgramBuilder b("p");
+  Expr n = b.Parameter("N");
+  Expr escaped;
+  b.For("i", 0, n, [&](Expr i) {
+    escaped = i;
+    EXPECT_NO_THROW(b.Let("next", i + 1));
+    EXPECT_TRUE(ThrowsError([&] { b.For("i", 0, n, [](Expr) {}); }, kInvalid,
+                            "loop variable 'i' shadows"));
+  });
+  EXPECT_TRUE(ThrowsError(
+      [&] { b.Let("prev", escaped - 1); }, kInvalid,
+      std::vector<std::string>{"unknown variable 'i'", "definition of prev"}));
+  EXPECT_TRUE(ThrowsError([&] { b.For("N", 0, n, [](Expr) {}); }, kInvalid,
+                          "loop variable 'N' shadows"));
+  EXPECT_TRUE(ThrowsError([&] { b.Let("next", n); }, kInvalid,
+                          "'next' is declared twice"));
 }
 
 TEST(BuilderTest, RejectsNonAffineExpressions) {
