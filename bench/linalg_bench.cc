@@ -3,7 +3,7 @@
 // ranks, in the same run on the same matrices (medians of --runs runs).
 //
 //   build/bench/linalg_bench [--chol-n 16384] [--gemm-n 8192] [--block 2048]
-//       [--loops 2] [--runs 3] [--dir /dev/shm] [--skip chol|gemm|scalapack]
+//       [--gemm-block 4096] [--loops 2] [--runs 3] [--dir /dev/shm] [--skip chol|gemm|scalapack]
 //
 // The store (file://) and the SQLite coordinator live in a scratch directory
 // under --dir, /dev/shm by default (memory, as a worker's local disk cache
@@ -32,7 +32,8 @@ using Clock = std::chrono::steady_clock;
 struct Args {
   int64_t chol_n = 16384;
   int64_t gemm_n = 8192;
-  int64_t block = 2048;
+  int64_t block = 2048;       // Cholesky's
+  int64_t gemm_block = 4096;  // GEMM's
   int loops = 2;
   int runs = 3;
   std::string dir = "/dev/shm";
@@ -49,6 +50,8 @@ Args Parse(int argc, char** argv) {
       args.gemm_n = std::stoll(value);
     } else if (flag == "--block") {
       args.block = std::stoll(value);
+    } else if (flag == "--gemm-block") {
+      args.gemm_block = std::stoll(value);
     } else if (flag == "--loops") {
       args.loops = std::stoi(value);
     } else if (flag == "--runs") {
@@ -214,14 +217,14 @@ void BenchGemm(tern::Executor& ex, const Args& args) {
   double flops = 2.0 * n * n * n;
   std::fprintf(stderr, "gemm: generating two %lld x %lld matrices\n",
                (long long)n, (long long)n);
-  BigMatrix a = tern::linalg::RandomMatrix(ex, "gemm/a", n, n, args.block, 1);
-  BigMatrix b = tern::linalg::RandomMatrix(ex, "gemm/b", n, n, args.block, 2);
+  BigMatrix a = tern::linalg::RandomMatrix(ex, "gemm/a", n, n, args.gemm_block, 1);
+  BigMatrix b = tern::linalg::RandomMatrix(ex, "gemm/b", n, n, args.gemm_block, 2);
   tern::linalg::RunOptions options;
   options.out_prefix = "gemm/c";
   BigMatrix c = a;
   Row tern_row = TernRuns(
       "tern, " + std::to_string(args.loops) + " loops, block " +
-          std::to_string(args.block),
+          std::to_string(args.gemm_block),
       args.runs, flops,
       [&](tern::linalg::RunStats* s) {
         return tern::linalg::Gemm(ex, a, b, options, s);
