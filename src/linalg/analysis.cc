@@ -161,6 +161,9 @@ Bound::Bound(std::shared_ptr<const ProgramDef> def,
         d.k.emplace_back();
         Linearize(atom, sd.loop_vars, values, &d.g.back(), &d.k.back());
       }
+      // An else branch makes pieces such as k < 0 inside k >= 0: dropped
+      // once here rather than solved on every query.
+      if (ProvablyEmpty(s.depth, d.g, d.k)) continue;
       s.whole.emplace_back(s.depth, IntMatrix{}, d.g, d.k);
       s.domains.push_back(std::move(d));
     }

@@ -12,6 +12,8 @@
 namespace tern::linalg {
 namespace {
 
+constexpr int64_t kMaxParameter = int64_t{1} << 24;
+
 [[noreturn]] void Invalid(const std::string& message) {
   throw Error(ErrorCode::kInvalidArgument, message);
 }
@@ -107,6 +109,12 @@ std::shared_ptr<const BoundProgram> Program::Bind(
     if (it->second < 0) {
       Invalid("program " + def_->name + ": parameter " + name + " = " +
               std::to_string(it->second) + " is negative");
+    }
+    // The analysis multiplies sizes by small coefficients in 64 bits.
+    if (it->second > kMaxParameter) {
+      Invalid("program " + def_->name + ": parameter " + name + " = " +
+              std::to_string(it->second) + " is above " +
+              std::to_string(kMaxParameter) + " blocks");
     }
     values[id] = it->second;
   }

@@ -89,8 +89,8 @@ class Program {
   std::vector<std::string> OutputArrays() const;
 
   // Binds the size parameters (in blocks). Throws Error(kInvalidArgument) for
-  // a missing or negative parameter, and for a program that assigns a block
-  // twice, naming both statements and the block.
+  // a missing, unknown, negative or absurd (above 2^24) parameter, and for a
+  // program that assigns a block twice, naming both statements and the block.
   std::shared_ptr<const BoundProgram> Bind(
       const std::map<std::string, int64_t>& parameters) const;
 

@@ -68,6 +68,11 @@ TEST(ProgramTest, BindRejectsBadParameters) {
         gemm.Bind({{"M", 2}, {"N", 1}, {"K", 2}, {"Q", 2}});
       },
       kInvalid, std::vector<std::string>{"gemm", "unknown parameter Q"}));
+  EXPECT_TRUE(ThrowsError(
+      [&] {
+        gemm.Bind({{"M", 2}, {"N", int64_t{1} << 40}, {"K", 2}});
+      },
+      kInvalid, std::vector<std::string>{"gemm", "parameter N", "above"}));
   EXPECT_TRUE(
       ThrowsError([&] { Program().Bind({}); }, kInvalid, "empty program"));
 }
