@@ -48,11 +48,8 @@ struct BoundStatement {
   IntMatrix inverse_x, inverse_c;
 };
 
-// A conjunction g w + k >= 0 over a statement's loop variables.
-struct Piece {
-  IntMatrix g;
-  std::vector<int64_t> k;
-};
+// Any conjunction g w + k >= 0 over a statement's loop variables.
+using Piece = Domain;
 
 // A statement's reference to an array (ref 0 writes, the others read).
 struct Access {
