@@ -225,10 +225,10 @@ uint64_t AffineSolver::Count(const int64_t* rhs) const {
   return free_.Count(constants.data());
 }
 
-bool AffineSolver::Inverse(IntMatrix* x, IntMatrix* c) const {
-  if (rank_ != n_) return false;
+bool AffineSolver::Parametrize(IntMatrix* x, IntMatrix* free,
+                               IntMatrix* c) const {
   size_t m = h_.size();
-  IntMatrix z(n_, std::vector<int64_t>(m, 0));  // z = Z rhs
+  IntMatrix z(rank_, std::vector<int64_t>(m, 0));  // pivots: z = Z rhs
   c->clear();
   for (size_t r = 0; r < m; ++r) {
     std::vector<int64_t> row(m, 0);  // rhs_r - sum_q H[r][q] z_q
@@ -246,10 +246,12 @@ bool AffineSolver::Inverse(IntMatrix* x, IntMatrix* c) const {
     for (size_t t = 0; t < m; ++t) z[p][t] = row[t] * d;
   }
   x->assign(n_, std::vector<int64_t>(m, 0));
+  free->assign(n_, std::vector<int64_t>(n_ - rank_, 0));
   for (int i = 0; i < n_; ++i) {
-    for (int j = 0; j < n_; ++j) {
+    for (int j = 0; j < rank_; ++j) {
       for (size_t t = 0; t < m; ++t) (*x)[i][t] += u_[i][j] * z[j][t];
     }
+    for (int j = rank_; j < n_; ++j) (*free)[i][j - rank_] = u_[i][j];
   }
   return true;
 }

@@ -87,11 +87,12 @@ class AffineSolver {
 
   uint64_t Count(const int64_t* rhs) const;
 
-  // When E x = rhs has at most one solution for every rhs, integral for
-  // every integral rhs (full column rank, unit pivots): x = X rhs for the
-  // rhs with C rhs = 0, and no solution otherwise. Fills X (n x m) and C
-  // (rows x m); false if E is not of that kind.
-  bool Inverse(IntMatrix* x, IntMatrix* c) const;
+  // Every solution of E x = rhs as an affine function of rhs, when the
+  // echelon form has unit pivots (so that integral rhs give integral x): the
+  // solutions are x = X rhs + F f for every integer vector f, if C rhs = 0,
+  // and there are none otherwise. Fills X (n x m), F (n x free) and C
+  // (rows x m); false if a pivot is not 1 or -1.
+  bool Parametrize(IntMatrix* x, IntMatrix* free, IntMatrix* c) const;
 
  private:
   // Pivot coordinates of z from rhs; false if E x = rhs has no integer

@@ -42,10 +42,12 @@ struct BoundStatement {
   // solvers[r][d]: instances of domain d whose ref r is a given block.
   std::vector<std::vector<AffineSolver>> solvers;
   std::vector<AffineSolver> whole;  // per domain: every instance
-  // The output's index map inverted, when it can be (AffineSolver::Inverse):
-  // the writer of block b is inverse_x (b - c), if inverse_c (b - c) = 0.
-  bool invertible = false;
-  IntMatrix inverse_x, inverse_c;
+  // The writers of block b, when the output's index map has unit pivots
+  // (AffineSolver::Parametrize): out_x (b - c) + out_free f for integer f,
+  // if out_c (b - c) = 0.
+  bool parametrized = false;
+  int free = 0;  // columns of out_free
+  IntMatrix out_x, out_free, out_c;
 };
 
 // Any conjunction g w + k >= 0 over a statement's loop variables.
@@ -93,10 +95,11 @@ class Bound final : public BoundProgram {
   bool HasParents(const Task& task) const;
   // True if every instance of domain d of statement s provably has a parent.
   bool Covered(int s, int d) const;
-  // The instances w of domain piece `where` of `reader` whose read `r` has
-  // a writer among domain d of `writer`, as a conjunction over w; false if
-  // that is not affine (the writer's index map is not invertible) or if the
-  // writer could be the reader itself.
+  // The instances w of `reader` whose read `r` has a writer among domain d
+  // of `writer`, as a conjunction over w; false if that cannot be written
+  // exactly so (pivots not units, more than one free direction or one with
+  // a coefficient other than 1 or -1), or if the writer could be the reader
+  // itself.
   bool Preimage(int reader, int r, int writer, int d, Piece* pre) const;
   void CheckSingleAssignment() const;
   void CheckPair(int s1, int s2) const;
@@ -170,8 +173,9 @@ Bound::Bound(std::shared_ptr<const ProgramDef> def,
         s.solvers.back().emplace_back(s.depth, ref.e, d.g, d.k);
       }
     }
-    s.invertible = AffineSolver(s.depth, s.refs[0].e, {}, {})
-                       .Inverse(&s.inverse_x, &s.inverse_c);
+    s.parametrized = AffineSolver(s.depth, s.refs[0].e, {}, {})
+                         .Parametrize(&s.out_x, &s.out_free, &s.out_c);
+    s.free = s.depth == 0 ? 0 : static_cast<int>(s.out_free[0].size());
     int index = static_cast<int>(statements_.size());
     writers_[s.refs[0].array].push_back({index, 0});
     for (size_t r = 1; r < s.refs.size(); ++r) {
@@ -328,7 +332,8 @@ bool Bound::Preimage(int reader, int r, int writer, int d, Piece* pre) const {
   const BoundStatement& w = statements_[writer];
   const BoundRef& read = s.refs[r];
   const BoundRef& out = w.refs[0];
-  if (!w.invertible || Dims(read) != Dims(out)) return false;
+  if (!w.parametrized || w.free > 1 || Dims(read) != Dims(out)) return false;
+  if (writer == reader && w.free > 0) return false;
   // rhs(w) = E_r w + c_r - c_out, one affine row per index.
   int m = Dims(read), n = s.depth;
   auto apply = [&](const std::vector<int64_t>& f, std::vector<int64_t>* row,
@@ -341,7 +346,7 @@ bool Bound::Preimage(int reader, int r, int writer, int d, Piece* pre) const {
     }
   };
   Piece p;
-  for (const auto& f : w.inverse_c) {  // C rhs(w) = 0
+  for (const auto& f : w.out_c) {  // C rhs(w) = 0
     std::vector<int64_t> row;
     int64_t constant;
     apply(f, &row, &constant);
@@ -351,9 +356,9 @@ bool Bound::Preimage(int reader, int r, int writer, int d, Piece* pre) const {
     p.g.push_back(row);
     p.k.push_back(-constant);
   }
-  IntMatrix x(w.depth);  // the writer's loop values, affine in w
+  IntMatrix x(w.depth);  // the writer's loop values, affine in w (+ F f)
   std::vector<int64_t> x0(w.depth);
-  for (int i = 0; i < w.depth; ++i) apply(w.inverse_x[i], &x[i], &x0[i]);
+  for (int i = 0; i < w.depth; ++i) apply(w.out_x[i], &x[i], &x0[i]);
   if (writer == reader) {  // never its own parent: x(w) - w a nonzero shift
     bool shift = false;
     for (int i = 0; i < n; ++i) {
@@ -364,16 +369,31 @@ bool Bound::Preimage(int reader, int r, int writer, int d, Piece* pre) const {
     }
     if (!shift) return false;
   }
+  // g (x(w) + F f) + k >= 0: rows without f go in as they are; with one
+  // free f of coefficient +-1, each is a bound f >= -P(w) or f <= Q(w), and
+  // an integer f exists exactly when every P + Q >= 0.
   const Domain& dom = w.domains[d];
-  for (size_t q = 0; q < dom.g.size(); ++q) {  // g x(w) + k >= 0
+  Piece lower, upper;
+  for (size_t q = 0; q < dom.g.size(); ++q) {
     std::vector<int64_t> row(n, 0);
-    int64_t constant = dom.k[q];
+    int64_t constant = dom.k[q], a = 0;
     for (int i = 0; i < w.depth; ++i) {
       for (int l = 0; l < n; ++l) row[l] += dom.g[q][i] * x[i][l];
       constant += dom.g[q][i] * x0[i];
+      if (w.free == 1) a += dom.g[q][i] * w.out_free[i][0];
     }
-    p.g.push_back(row);
-    p.k.push_back(constant);
+    if (a != 0 && a != 1 && a != -1) return false;
+    Piece& to = a == 0 ? p : a == 1 ? lower : upper;
+    to.g.push_back(row);
+    to.k.push_back(constant);
+  }
+  for (size_t i = 0; i < lower.g.size(); ++i) {
+    for (size_t j = 0; j < upper.g.size(); ++j) {
+      std::vector<int64_t> row(n);
+      for (int l = 0; l < n; ++l) row[l] = lower.g[i][l] + upper.g[j][l];
+      p.g.push_back(row);
+      p.k.push_back(lower.k[i] + upper.k[j]);
+    }
   }
   *pre = std::move(p);
   return true;

@@ -124,16 +124,27 @@ TEST(AffineSolverTest, DivisibilityAndConsistency) {
   EXPECT_EQ(twice.Count(differ), 0u);
 }
 
-TEST(AffineSolverTest, InverseOnlyForUnimodularFullRank) {
-  IntMatrix x, c;
-  // (i, j) -> (j, i, i + 1): invertible, with one consistency row.
-  AffineSolver good(2, {{0, 1}, {1, 0}, {1, 0}}, {}, {});
-  ASSERT_TRUE(good.Inverse(&x, &c));
-  EXPECT_EQ(c.size(), 1u);
+TEST(AffineSolverTest, ParametrizesUnitPivotSystems) {
+  IntMatrix x, f, c;
+  // (i, j) -> (j, i, i + 1): one solution, and one consistency row.
+  AffineSolver swap(2, {{0, 1}, {1, 0}, {1, 0}}, {}, {});
+  ASSERT_TRUE(swap.Parametrize(&x, &f, &c));
+  EXPECT_EQ(f[0].size(), 0u);
+  ASSERT_EQ(c.size(), 1u);
+  std::vector<int64_t> rhs = {5, 3, 3};  // j = 5, i = 3
+  EXPECT_EQ(Dot(c[0], rhs), 0);
+  EXPECT_EQ(Dot(x[0], rhs), 3);
+  EXPECT_EQ(Dot(x[1], rhs), 5);
+  EXPECT_NE(Dot(c[0], std::vector<int64_t>{5, 3, 4}), 0);
+  // (i, j) -> i + j: one free direction, along which i + j is constant.
+  AffineSolver sum(2, {{1, 1}}, {}, {});
+  ASSERT_TRUE(sum.Parametrize(&x, &f, &c));
+  ASSERT_EQ(f[0].size(), 1u);
+  EXPECT_EQ(f[0][0] + f[1][0], 0);
+  EXPECT_NE(f[0][0], 0);
+  EXPECT_EQ(x[0][0] + x[1][0], 1);
   // i -> 2i: integral only for even blocks.
-  EXPECT_FALSE(AffineSolver(1, {{2}}, {}, {}).Inverse(&x, &c));
-  // (i, j) -> i: j undetermined.
-  EXPECT_FALSE(AffineSolver(2, {{1, 0}}, {}, {}).Inverse(&x, &c));
+  EXPECT_FALSE(AffineSolver(1, {{2}}, {}, {}).Parametrize(&x, &f, &c));
 }
 
 TEST(AffineSolverTest, UnboundedVariableIsAnError) {
