@@ -130,24 +130,28 @@ Expr ProgramBuilder::Parameter(const std::string& name) {
   return Expr::Variable(id);
 }
 
-Array ProgramBuilder::Input(const std::string& name, int dims) {
+Array ProgramBuilder::AddArray(const std::string& name, ArrayDef::Kind kind,
+                               int dims) {
   Declare(name);
-  if (dims < 1) Fail("array " + name + " needs at least one dimension");
-  def_->arrays.push_back({name, ArrayDef::Kind::kInput, dims});
+  if (dims < 1 || dims > kMaxVariables / 2) {
+    Fail("array " + name + " has " + std::to_string(dims) +
+         " dimensions; 1 to " + std::to_string(kMaxVariables / 2) +
+         " are allowed");
+  }
+  def_->arrays.push_back({name, kind, dims});
   return Array(id_, name);
+}
+
+Array ProgramBuilder::Input(const std::string& name) {
+  return AddArray(name, ArrayDef::Kind::kInput, 2);
 }
 
 Array ProgramBuilder::Output(const std::string& name) {
-  Declare(name);
-  def_->arrays.push_back({name, ArrayDef::Kind::kOutput, 2});
-  return Array(id_, name);
+  return AddArray(name, ArrayDef::Kind::kOutput, 2);
 }
 
 Array ProgramBuilder::Temporary(const std::string& name, int dims) {
-  Declare(name);
-  if (dims < 1) Fail("array " + name + " needs at least one dimension");
-  def_->arrays.push_back({name, ArrayDef::Kind::kTemporary, dims});
-  return Array(id_, name);
+  return AddArray(name, ArrayDef::Kind::kTemporary, dims);
 }
 
 Expr ProgramBuilder::Let(const std::string& name, const Expr& value) {

@@ -134,11 +134,13 @@ class ProgramBuilder {
 
   // A size parameter, bound by Program::Bind (in blocks, >= 0).
   Expr Parameter(const std::string& name);
-  // An array only read: its blocks come from a BigMatrix argument.
-  Array Input(const std::string& name, int dims = 2);
+  // A two-dimensional array only read: its blocks come from a BigMatrix
+  // argument.
+  Array Input(const std::string& name);
   // A two-dimensional result; each block written at most once.
   Array Output(const std::string& name);
-  // An intermediate array, e.g. the versions S[i, j, k] of a block.
+  // An intermediate array of 1 to 8 dimensions, e.g. the versions
+  // S[i, j, k] of a block.
   Array Temporary(const std::string& name, int dims);
   // A scalar definition: a named affine expression (checked in scope).
   Expr Let(const std::string& name, const Expr& value);
@@ -161,6 +163,7 @@ class ProgramBuilder {
   [[noreturn]] void Fail(const std::string& what) const;
   void CheckScope(const Expr& e, const std::string& where) const;
   int FindArray(const Ref& ref) const;
+  Array AddArray(const std::string& name, ArrayDef::Kind kind, int dims);
   void Declare(const std::string& name);
 
   uint64_t id_;

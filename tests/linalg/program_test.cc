@@ -243,6 +243,10 @@ TEST(BuilderTest, RejectsUnknownArraysAndDuplicates) {
                           kInvalid, "unknown array"));
   EXPECT_TRUE(
       ThrowsError([&] { b.Output("A"); }, kInvalid, "'A' is declared twice"));
+  EXPECT_TRUE(ThrowsError([&] { b.Temporary("Z", 9); }, kInvalid,
+                          "array Z has 9 dimensions; 1 to 8 are allowed"));
+  EXPECT_TRUE(ThrowsError([&] { b.Temporary("W", 0); }, kInvalid,
+                          "array W has 0 dimensions"));
   b.Call("chol", c(0, 0), {a(0, 0)});
   b.Build();
   EXPECT_TRUE(ThrowsError([&] { b.Build(); }, kInvalid, "already built"));
