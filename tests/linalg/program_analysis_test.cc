@@ -70,6 +70,15 @@ TEST(ProgramAnalysisTest, SyrkMatchesUnrolledDag) {
   }
 }
 
+// Larger than the sweeps above, where edge cases of the closed form would
+// show if they only appeared away from the corners.
+TEST(ProgramAnalysisTest, MidSizesMatchUnrolledDag) {
+  ExpectSameDag(GemmProgram(), {{"M", 7}, {"N", 9}, {"K", 6}});
+  ExpectSameDag(CholeskyProgram(), {{"N", 16}});
+  ExpectSameDag(TrsmProgram(), {{"N", 12}, {"M", 5}});
+  ExpectSameDag(SyrkProgram(), {{"N", 10}, {"K", 7}});
+}
+
 // Starters off the shipped programs' path. Y reads X[i, j], written only on
 // the diagonal: the readers of the others start at once, and the proof
 // cannot settle the statement, so Starters asks each instance. Z reads

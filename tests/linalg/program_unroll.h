@@ -7,6 +7,7 @@
 // shares no code with the closed-form solvers of program.cc.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -57,7 +58,14 @@ inline void Instances(const ProgramDef& def, int s,
       for (const Expr& atom : conj) all = all && Eval(atom, v) >= 0;
       guard = guard || all;
     }
-    if (in && guard) out->push_back(w);
+    if (in && guard) {
+      for (int64_t x : w) {
+        if (x == -2 || x == box - 1) {
+          throw std::logic_error("an instance on the edge of the box");
+        }
+      }
+      out->push_back(w);
+    }
     size_t l = w.size();
     while (l > 0 && ++w[l - 1] == box) w[--l] = -2;
     if (l == 0) return;
