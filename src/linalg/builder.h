@@ -15,11 +15,13 @@
 // Expressions are affine in loop variables and parameters with integer
 // coefficients; a product of two non-constant expressions throws. Conditions
 // are conjunctions of ==, <, <=, >, >= between expressions. Every mistake
-// throws Error(kInvalidArgument) naming the program and what is wrong: a
-// variable used outside its loop, an array of another builder, an unknown
-// kernel, the wrong number of kernel arguments or indices, a write to an
-// input array. Single assignment is checked when the program is bound
-// (Program::Bind), where the sizes are known.
+// throws Error(kInvalidArgument) at the offending call, naming the program
+// and what is wrong: a variable used outside its loop, an array of another
+// builder, an unknown kernel, the wrong number of kernel arguments or
+// indices, a write to an input array, a name declared twice, a loop
+// variable shadowing another name, loops nested deeper than 8. Single
+// assignment is checked when the program is bound (Program::Bind), where
+// the sizes are known.
 //
 // Not thread-safe; one builder builds one program.
 #pragma once
