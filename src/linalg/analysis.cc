@@ -89,9 +89,14 @@ class Bound final : public BoundProgram {
   int Dims(const BoundRef& ref) const;
   void BlockOf(const BoundRef& ref, const int64_t* w, Block* b) const;
   BlockRef ToBlockRef(const BoundRef& ref, const Task& task) const;
-  // Appends the instances accessing block b through `access`.
-  void Accessors(const Access& access, const Block& b, const Task& self,
-                 std::vector<Task>* out) const;
+  // Calls f(w) for the loop values w of each instance accessing block b
+  // through `access`, until f returns false; false if f stopped it.
+  template <class F>
+  bool Accessors(const Access& access, const Block& b, F&& f) const;
+  // Appends the accessors to `out`, except `self`.
+  void AppendAccessors(const Access& access, const Block& b, const Task& self,
+                       std::vector<Task>* out) const;
+  // Parents(task) is not empty; stops at the first parent.
   bool HasParents(const Task& task) const;
   // True if every instance of domain d of statement s provably has a parent.
   bool Covered(int s, int d) const;
@@ -226,19 +231,26 @@ void Bound::Check(const Task& task) const {
   }
 }
 
-void Bound::Accessors(const Access& access, const Block& b, const Task& self,
-                      std::vector<Task>* out) const {
+template <class F>
+bool Bound::Accessors(const Access& access, const Block& b, F&& f) const {
   const BoundStatement& s = statements_[access.statement];
   const BoundRef& ref = s.refs[access.ref];
   Block rhs;
   for (int i = 0; i < Dims(ref); ++i) rhs[i] = b[i] - ref.c[i];
   for (const AffineSolver& solver : s.solvers[access.ref]) {
-    solver.ForEach(rhs.data(), [&](const int64_t* w) {
-      Task t{access.statement, std::vector<int64_t>(w, w + s.depth)};
-      if (t != self) out->push_back(std::move(t));
-      return true;
-    });
+    if (!solver.ForEach(rhs.data(), f)) return false;
   }
+  return true;
+}
+
+void Bound::AppendAccessors(const Access& access, const Block& b,
+                            const Task& self, std::vector<Task>* out) const {
+  int depth = statements_[access.statement].depth;
+  Accessors(access, b, [&](const int64_t* w) {
+    Task t{access.statement, std::vector<int64_t>(w, w + depth)};
+    if (t != self) out->push_back(std::move(t));
+    return true;
+  });
 }
 
 std::vector<Task> Bound::Children(const Task& task) const {
@@ -249,7 +261,7 @@ std::vector<Task> Bound::Children(const Task& task) const {
   std::vector<Task> children;
   for (const Access& a : readers_[out.array]) {
     if (Dims(statements_[a.statement].refs[a.ref]) == Dims(out)) {
-      Accessors(a, b, task, &children);
+      AppendAccessors(a, b, task, &children);
     }
   }
   SortUnique(&children);
@@ -264,7 +276,7 @@ std::vector<Task> Bound::Parents(const Task& task) const {
     Block b;
     BlockOf(s.refs[r], task.loop.data(), &b);
     for (const Access& a : writers_[s.refs[r].array]) {
-      Accessors(a, b, task, &parents);
+      AppendAccessors(a, b, task, &parents);
     }
   }
   SortUnique(&parents);
@@ -272,7 +284,19 @@ std::vector<Task> Bound::Parents(const Task& task) const {
 }
 
 bool Bound::HasParents(const Task& task) const {
-  return !Parents(task).empty();
+  const BoundStatement& s = statements_[task.statement];
+  for (size_t r = 1; r < s.refs.size(); ++r) {
+    Block b;
+    BlockOf(s.refs[r], task.loop.data(), &b);
+    for (const Access& a : writers_[s.refs[r].array]) {
+      bool none = Accessors(a, b, [&](const int64_t* w) {  // all self
+        return a.statement == task.statement &&
+               std::equal(w, w + s.depth, task.loop.begin());
+      });
+      if (!none) return true;
+    }
+  }
+  return false;
 }
 
 // Starters without walking the DAG: a domain piece whose reads are all of
