@@ -3,7 +3,8 @@
 // ranks, in the same run on the same matrices (medians of --runs runs).
 //
 //   build/bench/linalg_bench [--chol-n 16384] [--gemm-n 8192] [--block 2048]
-//       [--gemm-block 4096] [--loops 2] [--runs 3] [--dir /dev/shm] [--skip chol|gemm|scalapack]
+//       [--gemm-block 4096] [--loops 2] [--runs 3] [--dir /dev/shm] [--skip
+//       chol|gemm|scalapack]
 //
 // The store (file://) and the SQLite coordinator live in a scratch directory
 // under --dir, /dev/shm by default (memory, as a worker's local disk cache
@@ -15,7 +16,9 @@
 
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <set>
+#include <stdexcept>
 
 #include "bench_util.h"
 #include "tern/linalg.h"
@@ -99,27 +102,41 @@ double Since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Median time of `runs` tern runs of op; the stats of the median run.
-template <class Op>
-Row TernRuns(const std::string& name, int runs, double flops, Op op,
-             BigMatrix* result) {
-  std::vector<tern::linalg::RunStats> all;
-  std::vector<double> seconds;
+// Runs one run of every system in turn, `runs` rounds, so that all of them
+// see the same drift in the load of a shared machine. Returns each system's
+// seconds, run by run.
+std::vector<std::vector<double>> Interleave(
+    int runs, const std::vector<std::function<double()>>& systems) {
+  std::vector<std::vector<double>> seconds(systems.size());
   for (int r = 0; r < runs; ++r) {
-    tern::linalg::RunStats stats;
-    *result = op(&stats);
-    all.push_back(stats);
-    seconds.push_back(stats.wall_seconds);
-    std::fprintf(stderr,
-                 "  %s run %d: %.2f s, busy %.1f of %.1f core-s, "
-                 "kernels %.1f s, io %.1f s (writes %.1f s), %llu of %llu "
-                 "reads cached\n",
-                 name.c_str(), r + 1, stats.wall_seconds,
-                 stats.busy_core_seconds, stats.reserved_core_seconds,
-                 stats.kernel_seconds, stats.io_seconds, stats.write_seconds,
-                 (unsigned long long)stats.cache_hits,
-                 (unsigned long long)stats.blocks_read);
+    for (size_t k = 0; k < systems.size(); ++k) {
+      seconds[k].push_back(systems[k]());
+    }
   }
+  return seconds;
+}
+
+// One tern run; its stats are appended to *all.
+double TernRun(const std::function<BigMatrix(tern::linalg::RunStats*)>& op,
+               std::vector<tern::linalg::RunStats>* all, BigMatrix* result) {
+  tern::linalg::RunStats s;
+  *result = op(&s);
+  std::fprintf(stderr,
+               "  tern run %zu: %.2f s, busy %.1f of %.1f core-s, kernels "
+               "%.1f s, io %.1f s (writes %.1f s), %llu of %llu reads cached\n",
+               all->size() + 1, s.wall_seconds, s.busy_core_seconds,
+               s.reserved_core_seconds, s.kernel_seconds, s.io_seconds,
+               s.write_seconds, (unsigned long long)s.cache_hits,
+               (unsigned long long)s.blocks_read);
+  all->push_back(s);
+  return s.wall_seconds;
+}
+
+// The row of the tern runs: median seconds, busy/reserved of the median run.
+Row TernRow(const std::string& name, double flops,
+            const std::vector<tern::linalg::RunStats>& all) {
+  std::vector<double> seconds;
+  for (const auto& s : all) seconds.push_back(s.wall_seconds);
   double median = Median(seconds);
   const auto& m =
       *std::min_element(all.begin(), all.end(), [&](auto& a, auto& b) {
@@ -134,32 +151,29 @@ Row TernRuns(const std::string& name, int runs, double flops, Op op,
           m.reserved_core_seconds};
 }
 
-std::optional<Row> ScalapackRuns(const Args& args) {
+// One ScaLAPACK run through mpirun, or nullopt if it is not available.
+std::optional<double> ScalapackRun(const Args& args) {
 #ifdef TERN_SCALAPACK_CHOLESKY
   std::string command =
       "OPENBLAS_NUM_THREADS=1 mpirun --allow-run-as-root "
       "--oversubscribe -x OPENBLAS_NUM_THREADS -np " +
       std::to_string(args.loops) + " " + TERN_SCALAPACK_CHOLESKY + " " +
-      std::to_string(args.chol_n) + " 256 " + std::to_string(args.runs) +
-      " 1 2>&1";
+      std::to_string(args.chol_n) + " 256 1 1 2>&1";
   std::optional<std::string> out = tern::bench::RunBaseline(command);
-  if (!out) return std::nullopt;
-  std::vector<double> seconds;
-  for (size_t at = out->find("{\"seconds\""); at != std::string::npos;
-       at = out->find("{\"seconds\"", at + 1)) {
-    seconds.push_back(tern::bench::JsonNumber(out->substr(at), "seconds"));
-  }
-  if (seconds.empty()) return std::nullopt;
-  double n = double(args.chol_n), median = Median(seconds);
-  return Row{
-      "ScaLAPACK pdpotrf, " + std::to_string(args.loops) + " MPI ranks, nb 256",
-      median, n * n * n / 3 / median / 1e9};
+  size_t at = out ? out->find("{\"seconds\"") : std::string::npos;
+  if (at == std::string::npos) return std::nullopt;
+  double seconds = tern::bench::JsonNumber(out->substr(at), "seconds");
+  std::fprintf(stderr, "  ScaLAPACK run: %.2f s\n", seconds);
+  return seconds;
 #else
   (void)args;
-  std::fprintf(stderr,
-               "ScaLAPACK baseline not built (libscalapack-openmpi-dev)\n");
   return std::nullopt;
 #endif
+}
+
+std::string TernName(const Args& args, int64_t block) {
+  return "tern, " + std::to_string(args.loops) + " loops, block " +
+         std::to_string(block);
 }
 
 void BenchCholesky(tern::Executor& ex, const Args& args) {
@@ -168,84 +182,100 @@ void BenchCholesky(tern::Executor& ex, const Args& args) {
   std::fprintf(stderr, "cholesky: generating a %lld x %lld SPD matrix\n",
                (long long)n, (long long)n);
   BigMatrix a = tern::linalg::RandomSpd(ex, "chol/a", n, args.block, 1);
+  Matrix la = a.ToLocal(), work;
   tern::linalg::RunOptions options;
   options.out_prefix = "chol/l";
   BigMatrix l = a;
-  Row tern_row = TernRuns(
-      "tern, " + std::to_string(args.loops) + " loops, block " +
-          std::to_string(args.block),
-      args.runs, flops,
-      [&](tern::linalg::RunStats* s) {
-        return tern::linalg::Cholesky(ex, a, options, s);
+  std::vector<tern::linalg::RunStats> stats;
+  bool scalapack = !args.skip.count("scalapack");
+  std::vector<std::function<double()>> systems{
+      [&] {
+        return TernRun(
+            [&](tern::linalg::RunStats* s) {
+              return tern::linalg::Cholesky(ex, a, options, s);
+            },
+            &stats, &l);
       },
-      &l);
-  openblas_set_num_threads(args.loops);
-  Matrix la = a.ToLocal();
-  tern_row.residual = tern::linalg::CholeskyResidual(la, l.ToLocal(), 512);
-
-  std::vector<double> seconds;
-  Matrix work;
-  for (int r = 0; r < args.runs; ++r) {
-    work = la;
-    auto start = Clock::now();
-    // Row-major lower = column-major upper of the same bytes.
-    if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', n, work.values.data(), n) != 0) {
-      std::fprintf(stderr, "LAPACK dpotrf failed\n");
-      std::exit(1);
-    }
-    seconds.push_back(Since(start));
+      [&] {
+        openblas_set_num_threads(args.loops);
+        work = la;
+        auto start = Clock::now();
+        // Row-major lower = column-major upper of the same bytes.
+        if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', n, work.values.data(), n)) {
+          throw std::runtime_error("LAPACK dpotrf failed");
+        }
+        double seconds = Since(start);
+        std::fprintf(stderr, "  LAPACK run: %.2f s\n", seconds);
+        return seconds;
+      }};
+  if (scalapack) {
+    systems.push_back([&] {
+      std::optional<double> s = ScalapackRun(args);
+      if (!s) scalapack = false;
+      return s.value_or(0);
+    });
   }
+  std::vector<std::vector<double>> seconds = Interleave(args.runs, systems);
   for (int64_t i = 0; i < n; ++i) {
     std::memset(&work(i, i + 1), 0, sizeof(double) * (n - i - 1));
   }
-  double lapack = Median(seconds);
-  Row lapack_row{
-      "LAPACK dpotrf, OpenBLAS " + std::to_string(args.loops) + " threads",
-      lapack, flops / lapack / 1e9,
-      tern::linalg::CholeskyResidual(la, work, 512)};
-  std::vector<Row> rows{tern_row, lapack_row};
-  if (!args.skip.count("scalapack")) {
-    if (std::optional<Row> s = ScalapackRuns(args)) rows.push_back(*s);
+  Row tern_row = TernRow(TernName(args, args.block), flops, stats);
+  tern_row.residual = tern::linalg::CholeskyResidual(la, l.ToLocal(), 512);
+  double lapack = Median(seconds[1]);
+  std::vector<Row> rows{
+      tern_row,
+      {"LAPACK dpotrf, OpenBLAS " + std::to_string(args.loops) + " threads",
+       lapack, flops / lapack / 1e9,
+       tern::linalg::CholeskyResidual(la, work, 512)}};
+  if (scalapack) {
+    double s = Median(seconds[2]);
+    rows.push_back({"ScaLAPACK pdpotrf, " + std::to_string(args.loops) +
+                        " MPI ranks, nb 256",
+                    s, flops / s / 1e9});
   }
   PrintTable("Cholesky n=" + std::to_string(n) + ", median of " +
-                 std::to_string(args.runs) + " runs",
+                 std::to_string(args.runs) + " interleaved runs",
              rows, lapack);
 }
 
 void BenchGemm(tern::Executor& ex, const Args& args) {
-  int64_t n = args.gemm_n;
+  int64_t n = args.gemm_n, block = args.gemm_block;
   double flops = 2.0 * n * n * n;
   std::fprintf(stderr, "gemm: generating two %lld x %lld matrices\n",
                (long long)n, (long long)n);
-  BigMatrix a = tern::linalg::RandomMatrix(ex, "gemm/a", n, n, args.gemm_block, 1);
-  BigMatrix b = tern::linalg::RandomMatrix(ex, "gemm/b", n, n, args.gemm_block, 2);
+  BigMatrix a = tern::linalg::RandomMatrix(ex, "gemm/a", n, n, block, 1);
+  BigMatrix b = tern::linalg::RandomMatrix(ex, "gemm/b", n, n, block, 2);
+  Matrix la = a.ToLocal(), lb = b.ToLocal(), want(n, n);
   tern::linalg::RunOptions options;
   options.out_prefix = "gemm/c";
   BigMatrix c = a;
-  Row tern_row = TernRuns(
-      "tern, " + std::to_string(args.loops) + " loops, block " +
-          std::to_string(args.gemm_block),
-      args.runs, flops,
-      [&](tern::linalg::RunStats* s) {
-        return tern::linalg::Gemm(ex, a, b, options, s);
-      },
-      &c);
-  openblas_set_num_threads(args.loops);
-  Matrix la = a.ToLocal(), lb = b.ToLocal(), want(n, n);
-  std::vector<double> seconds;
-  for (int r = 0; r < args.runs; ++r) {
-    auto start = Clock::now();
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0,
-                la.values.data(), n, lb.values.data(), n, 0.0,
-                want.values.data(), n);
-    seconds.push_back(Since(start));
-  }
+  std::vector<tern::linalg::RunStats> stats;
+  std::vector<std::vector<double>> seconds = Interleave(
+      args.runs, {[&] {
+                    return TernRun(
+                        [&](tern::linalg::RunStats* s) {
+                          return tern::linalg::Gemm(ex, a, b, options, s);
+                        },
+                        &stats, &c);
+                  },
+                  [&] {
+                    openblas_set_num_threads(args.loops);
+                    auto start = Clock::now();
+                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n,
+                                n, 1.0, la.values.data(), n, lb.values.data(),
+                                n, 0.0, want.values.data(), n);
+                    double seconds = Since(start);
+                    std::fprintf(stderr, "  OpenBLAS run: %.2f s\n", seconds);
+                    return seconds;
+                  }});
+  Row tern_row = TernRow(TernName(args, block), flops, stats);
   tern_row.residual = tern::linalg::RelativeDifference(want, c.ToLocal());
-  double blas = Median(seconds);
+  double blas = Median(seconds[1]);
   Row blas_row{"OpenBLAS dgemm, " + std::to_string(args.loops) + " threads",
                blas, flops / blas / 1e9};
   PrintTable("GEMM n=" + std::to_string(n) + ", median of " +
-                 std::to_string(args.runs) + " runs (residual vs OpenBLAS)",
+                 std::to_string(args.runs) +
+                 " interleaved runs (residual vs OpenBLAS)",
              {tern_row, blas_row}, blas);
 }
 
