@@ -17,10 +17,10 @@
 // are two-dimensional and each of their blocks is written at most once (a
 // block never written is zero, as the upper triangle of L).
 //
-// The contract between the language (program.cc, programs.cc) and the
-// executor (executor.cc): the executor knows nothing of loops or affine
-// expressions; it asks a BoundProgram for starters, children, parents and the
-// kernel call of a task.
+// The contract between the language (builder.cc, parser.cc, analysis.cc,
+// program.cc, programs.cc) and the executor (executor.cc): the executor
+// knows nothing of loops or affine expressions; it asks a BoundProgram for
+// starters, children, parents and the kernel call of a task.
 #pragma once
 
 #include <compare>

@@ -4,7 +4,7 @@
 //
 // It reads the builder's representation directly and evaluates every
 // expression itself, over a box of loop values larger than any loop, so it
-// shares no code with the closed-form solvers of program.cc.
+// shares no code with the closed-form solvers of analysis.cc.
 #pragma once
 
 #include <algorithm>
