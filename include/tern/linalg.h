@@ -173,6 +173,16 @@ BigMatrix Gemm(Executor& ex, const BigMatrix& a, const BigMatrix& b,
 BigMatrix Cholesky(Executor& ex, const BigMatrix& a,
                    const RunOptions& options = {}, RunStats* stats = nullptr);
 
+// X with L X = B: forward substitution by blocks. L is square and lower
+// triangular (its blocks above the diagonal are never read); its block
+// rows match B's. Errors as Gemm's.
+BigMatrix Trsm(Executor& ex, const BigMatrix& l, const BigMatrix& b,
+               const RunOptions& options = {}, RunStats* stats = nullptr);
+// The lower part of C = A A^T: a lower BigMatrix whose diagonal blocks are
+// whole (symmetric) and whose blocks above the diagonal are not stored.
+BigMatrix Syrk(Executor& ex, const BigMatrix& a, const RunOptions& options = {},
+               RunStats* stats = nullptr);
+
 // ||a - b||_F / ||a||_F for two local matrices of the same shape.
 double RelativeDifference(const Matrix& a, const Matrix& b);
 

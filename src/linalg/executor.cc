@@ -83,7 +83,8 @@ struct RunNames {
 RunNames Names(const std::string& run) { return {"linalg/" + run + "/"}; }
 
 Program ProgramByName(const std::string& name) {
-  for (Program p : {GemmProgram(), CholeskyProgram()}) {
+  for (Program p :
+       {GemmProgram(), CholeskyProgram(), TrsmProgram(), SyrkProgram()}) {
     if (p.name() == name) return p;
   }
   throw Error(ErrorCode::kInvalidArgument, "no linalg program " + name);
@@ -555,6 +556,38 @@ BigMatrix Gemm(Executor& ex, const BigMatrix& a, const BigMatrix& b,
   RunProgram(ex, GemmProgram(),
              {{"M", a.grid_rows()}, {"N", b.grid_cols()}, {"K", a.grid_cols()}},
              {a, b}, {c}, options, stats);
+  return c;
+}
+
+BigMatrix Trsm(Executor& ex, const BigMatrix& l, const BigMatrix& b,
+               const RunOptions& options, RunStats* stats) {
+  int64_t block = l.block_rows();
+  RequireSquareBlocks(l, block);
+  RequireSquareBlocks(b, block);
+  if (l.rows() != l.cols() || l.rows() != b.rows()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "trsm: " + l.prefix() + " is " + std::to_string(l.rows()) +
+                    "x" + std::to_string(l.cols()) +
+                    "; it must be square with " + std::to_string(b.rows()) +
+                    " rows, as " + b.prefix() + " has");
+  }
+  BigMatrix x =
+      BigMatrix::Create(ex.options().store, OutPrefix(options, "trsm"),
+                        b.rows(), b.cols(), block, block);
+  RunProgram(ex, TrsmProgram(), {{"N", l.grid_rows()}, {"M", b.grid_cols()}},
+             {l, b}, {x}, options, stats);
+  return x;
+}
+
+BigMatrix Syrk(Executor& ex, const BigMatrix& a, const RunOptions& options,
+               RunStats* stats) {
+  int64_t block = a.block_rows();
+  RequireSquareBlocks(a, block);
+  BigMatrix c =
+      BigMatrix::Create(ex.options().store, OutPrefix(options, "syrk"),
+                        a.rows(), a.rows(), block, block, Structure::kLower);
+  RunProgram(ex, SyrkProgram(), {{"N", a.grid_rows()}, {"K", a.grid_cols()}},
+             {a}, {c}, options, stats);
   return c;
 }
 

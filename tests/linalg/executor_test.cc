@@ -77,6 +77,34 @@ TEST_F(LinalgExecutorTest, GemmMatchesBlas) {
       1e-14);
 }
 
+// X with L X = B, L the Cholesky factor of a random SPD matrix.
+TEST_F(LinalgExecutorTest, TrsmSolvesWithALowerFactor) {
+  Executor ex(Options());
+  BigMatrix l = Cholesky(ex, RandomSpd(ex, "spd", 300, 128, 2));
+  BigMatrix b = RandomMatrix(ex, "b", 300, 200, 128, 3);
+  BigMatrix x = Trsm(ex, l, b);
+  Matrix ll = l.ToLocal(), lx = x.ToLocal(), lb(300, 200);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 300, 200, 300, 1.0,
+              ll.values.data(), 300, lx.values.data(), 200, 0.0,
+              lb.values.data(), 200);
+  EXPECT_LT(RelativeDifference(b.ToLocal(), lb), 1e-14);
+}
+
+TEST_F(LinalgExecutorTest, SyrkGivesTheLowerPartOfAAt) {
+  Executor ex(Options());
+  BigMatrix a = RandomMatrix(ex, "a", 300, 270, 128, 4);
+  BigMatrix c = Syrk(ex, a);
+  EXPECT_EQ(c.structure(), Structure::kLower);
+  Matrix la = a.ToLocal(), want(300, 300);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, 300, 300, 270, 1.0,
+              la.values.data(), 270, la.values.data(), 270, 0.0,
+              want.values.data(), 300);
+  for (int64_t i = 0; i < 300; ++i) {  // zero the blocks above the diagonal
+    for (int64_t j = (i / 128 + 1) * 128; j < 300; ++j) want(i, j) = 0;
+  }
+  EXPECT_LT(RelativeDifference(want, c.ToLocal()), 1e-14);
+}
+
 TEST_F(LinalgExecutorTest, MismatchedShapesAreClearErrors) {
   Executor ex(Options());
   BigMatrix a = BigMatrix::Create(Options().store, "a", 10, 12, 4, 4);
@@ -85,6 +113,8 @@ TEST_F(LinalgExecutorTest, MismatchedShapesAreClearErrors) {
                           {"12 columns", "10 rows"}));
   EXPECT_TRUE(ThrowsError([&] { Cholesky(ex, a); }, ErrorCode::kInvalidArgument,
                           {"10x12", "not square"}));
+  EXPECT_TRUE(ThrowsError([&] { Trsm(ex, a, b); }, ErrorCode::kInvalidArgument,
+                          {"trsm", "10x12", "must be square"}));
   BigMatrix c = BigMatrix::Create(Options().store, "c", 12, 12, 4, 3);
   EXPECT_TRUE(ThrowsError([&] { Cholesky(ex, c); }, ErrorCode::kInvalidArgument,
                           {"4x3 blocks"}));
