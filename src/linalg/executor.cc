@@ -73,6 +73,9 @@ struct RunNames {
     return prefix + "queue/" + std::to_string(loop);
   }
   std::string Completed() const { return prefix + "completed"; }
+  // Kernels run, replays included, counted as they finish: a killed loop's
+  // statistics die with it, this count does not.
+  std::string KernelsRun() const { return prefix + "kernels_run"; }
   std::string Failure() const { return prefix + "failure"; }
   std::string Done(const Task& t) const { return prefix + "done/" + t.Key(); }
   std::string Arrived(const Task& t) const {
@@ -314,6 +317,7 @@ class Loop {
     }
     stats_.kernel_seconds += Since(start);
     ++stats_.tasks_run;
+    coordinator_->Add(names_.KernelsRun(), 1);
     start = Clock::now();
     auto block = std::make_shared<const Block>(std::move(*output));
     for (const BlockRef& ref : call.outputs) io_.Write(ref, block);
@@ -413,7 +417,6 @@ std::optional<std::string> SuperviseLoops(Executor& ex, const RunSpec& spec,
     for (const Future<LoopStats>& loop : waited.done) {
       try {
         LoopStats s = loop.Result();
-        stats.tasks_run += s.tasks_run;
         stats.replays_skipped += s.replays_skipped;
         stats.kernel_seconds += s.kernel_seconds;
         stats.io_seconds += s.io_seconds;
@@ -498,6 +501,7 @@ void RunProgram(Executor& ex, const Program& program,
       SuperviseLoops(ex, spec, *coordinator, stats.loops, int64_t(stats.tasks),
                      options, stats);
   int64_t completed = coordinator->Add(names.Completed(), 0);
+  stats.tasks_run = uint64_t(coordinator->Add(names.KernelsRun(), 0));
   if (!options.keep_intermediates) {
     DeleteIntermediates(inputs.empty() ? outputs[0].store() : inputs[0].store(),
                         spec.run);
