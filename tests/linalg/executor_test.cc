@@ -105,6 +105,21 @@ TEST_F(LinalgExecutorTest, SyrkGivesTheLowerPartOfAAt) {
   EXPECT_LT(RelativeDifference(want, c.ToLocal()), 1e-14);
 }
 
+// A kernel that runs many times its lease: the heartbeat keeps renewing
+// (numpywren's stopped after three renewals), so the idle second loop never
+// takes the task over and it runs once.
+TEST_F(LinalgExecutorTest, LeasesAreRenewedForAsLongAsTheKernelRuns) {
+  Executor ex(Options());
+  BigMatrix a = RandomMatrix(ex, "a", 2048, 2048, 2048, 1);
+  RunOptions options;
+  options.lease = std::chrono::milliseconds(50);
+  RunStats stats;
+  Gemm(ex, a, a, options, &stats);
+  EXPECT_EQ(stats.tasks, 1u);
+  EXPECT_GT(stats.kernel_seconds, 0.15);  // > 3 leases: else the test is void
+  EXPECT_EQ(stats.tasks_run, 1u);
+}
+
 TEST_F(LinalgExecutorTest, MismatchedShapesAreClearErrors) {
   Executor ex(Options());
   BigMatrix a = BigMatrix::Create(Options().store, "a", 10, 12, 4, 4);
