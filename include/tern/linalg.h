@@ -134,8 +134,9 @@ struct RunOptions {
   int64_t cache_bytes = int64_t{1} << 30;
   // Where the result goes; empty: "linalg/<run id>/out".
   std::string out_prefix;
-  // Keep the intermediate blocks (trailing matrix versions) after the run;
-  // by default they are deleted once the result is complete.
+  // Keep the intermediate blocks (trailing matrix versions) and the run's
+  // coordinator state after the run, and a failed run's partial result; by
+  // default all are deleted.
   bool keep_intermediates = false;
   // Times the client starts a lost loop again (a loop whose attempts all
   // died, as when its worker processes are killed).

@@ -507,7 +507,13 @@ void RunProgram(Executor& ex, const Program& program,
                         spec.run);
     coordinator->DeletePrefix(names.prefix);
   }
-  if (failure) throw Error(ErrorCode::kTaskFailed, *failure);
+  if (failure) {
+    // Half a result is no result: remove it unless asked to keep state.
+    if (!options.keep_intermediates) {
+      for (const BigMatrix& m : outputs) m.Delete();
+    }
+    throw Error(ErrorCode::kTaskFailed, *failure);
+  }
   if (completed < int64_t(stats.tasks)) {
     throw Error(ErrorCode::kTaskFailed,
                 program.name() + ": the loops ended with " +

@@ -144,6 +144,8 @@ TEST_F(LinalgExecutorTest, NonSpdMatrixNamesTheStatementAndIndices) {
   EXPECT_TRUE(
       ThrowsError([&] { Cholesky(ex, a); }, ErrorCode::kTaskFailed,
                   {"cholesky", "(chol)", "k=2", "not positive definite"}));
+  // Neither the half-written factor nor the intermediates stay behind.
+  EXPECT_TRUE(a.store().List("linalg/").empty());
 }
 
 // Every process below `root` in the process tree.
