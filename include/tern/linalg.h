@@ -124,7 +124,8 @@ BigMatrix RandomSpd(Executor& ex, const std::string& prefix, int64_t n,
 // How a program runs.
 struct RunOptions {
   // Loop tasks (each a worker running DAG tasks one at a time, its kernels
-  // single-threaded). 0: the executor's worker count.
+  // single-threaded). 0: the executor's worker count; more than that only
+  // queue behind the others until the run ends.
   int loops = 0;
   // Lease of one DAG task: how soon a task whose loop died is run again.
   // Renewed by a heartbeat while the kernel runs, without limit.
