@@ -9,6 +9,7 @@ packages=(
   build-essential cmake pkg-config clang-format
   libsqlite3-dev libhiredis-dev libssl-dev libcurl4-openssl-dev libcereal-dev libyaml-cpp-dev libcli11-dev
   libopenblas-dev liblapacke-dev
+  libscalapack-openmpi-dev libopenmpi-dev openmpi-bin
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-distributed iproute2
 )

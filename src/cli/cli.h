@@ -2,9 +2,9 @@
 //
 // main.cc builds the command tree with CLI11; each verb group lives in a file
 // of its own (storage_cmd.cc, jobs_cmd.cc, logs_cmd.cc, config_cmd.cc,
-// worker_cmd.cc) and registers itself with one Add* function. Verbs report
-// failures by throwing tern::Error, which main prints as "tern: <message>" and
-// turns into exit status 1; usage errors exit with status 2.
+// worker_cmd.cc, linalg_cmd.cc) and registers itself with one Add* function.
+// Verbs report failures by throwing tern::Error, which main prints as "tern:
+// <message>" and turns into exit status 1; usage errors exit with status 2.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -56,6 +56,7 @@ void AddJobsCleanCommand(CLI::App& jobs, Context& context);
 void AddLogsCommand(CLI::App& app, Context& context);
 void AddConfigCommands(CLI::App& app, Context& context);
 void AddWorkerCommand(CLI::App& app, Context& context);
+void AddLinalgCommands(CLI::App& app, Context& context);
 
 // ---- Output helpers (format.cc).
 

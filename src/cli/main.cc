@@ -5,11 +5,13 @@
 //   tern logs JOB [TASK]           captured output of tasks
 //   tern config show               the effective configuration
 //   tern worker                    run a worker agent on this host
+//   tern linalg cholesky|gemm      dense linear algebra as tasks
 #include <cstdio>
 #include <exception>
 
 #include "cli/cli.h"
 #include "tern/errors.h"
+#include "tern/tern.h"
 
 namespace {
 
@@ -52,6 +54,7 @@ void Build(CLI::App& app, tern::cli::Context& context) {
   tern::cli::AddLogsCommand(app, context);
   tern::cli::AddConfigCommands(app, context);
   tern::cli::AddWorkerCommand(app, context);
+  tern::cli::AddLinalgCommands(app, context);
   Prepare(&app, context);
   app.footer(kFooter);  // after the subcommands, which would inherit it
 }
@@ -59,6 +62,8 @@ void Build(CLI::App& app, tern::cli::Context& context) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `tern linalg` runs tasks, whose workers re-run this binary.
+  tern::Init(argc, argv);
   CLI::App app(
       "tern: run C++ functions as stateless tasks; inspect and "
       "operate its stores, jobs and workers.",

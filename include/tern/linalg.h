@@ -1,0 +1,198 @@
+// tern::linalg: dense linear algebra on matrices too big for one process,
+// run as a DAG of block kernels by stateless tern tasks (numpywren in C++).
+//
+//   auto ex = tern::Executor::FromConfig();
+//   auto a = tern::linalg::RandomSpd(ex, "mats/a", 16384, 2048, /*seed=*/1);
+//   tern::linalg::BigMatrix l = tern::linalg::Cholesky(ex, a);
+//   tern::linalg::Matrix local = l.ToLocal();
+//
+// A BigMatrix lives in the executor's ObjectStore under a key prefix: a
+// header object (shape, block shape, structure, format version) and one
+// object per block, row-major doubles, the blocks on the bottom and right
+// edges smaller. Cholesky and Gemm bind a program of block kernels
+// (src/linalg/program.h), enqueue its starting tasks on the coordinator and
+// run long-lived loop tasks that lease DAG tasks, run their kernels and
+// enqueue the children that became ready. docs/linalg.md explains the format,
+// the execution model and its failure handling.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tern/executor.h"
+#include "tern/object_store.h"
+
+namespace tern::linalg {
+
+// A small dense matrix in this process, row-major.
+struct Matrix {
+  int64_t rows = 0;
+  int64_t cols = 0;
+  std::vector<double> values;  // rows * cols, row-major
+
+  Matrix() = default;
+  Matrix(int64_t r, int64_t c) : rows(r), cols(c), values(size_t(r * c)) {}
+  double& operator()(int64_t r, int64_t c) { return values[r * cols + c]; }
+  double operator()(int64_t r, int64_t c) const { return values[r * cols + c]; }
+};
+
+// Which blocks a BigMatrix stores. A lower matrix (a Cholesky factor) has
+// square blocks and stores none strictly above the block diagonal: those
+// read as zero.
+enum class Structure { kGeneral, kLower };
+
+// A dense float64 matrix stored as blocks in an ObjectStore. Cheap to copy
+// (copies share one store connection); thread-safe.
+//
+// Keys under prefix: "<prefix>/header" and "<prefix>/blocks/<i>_<j>" for
+// block row i, block column j. Errors name the key: Error(kNotFound) for a
+// missing header or block, Error(kCorruption) for a header or block that does
+// not parse or has the wrong shape.
+class BigMatrix {
+ public:
+  // Writes the header of a new matrix (replacing any there). Blocks are
+  // written with PutBlock. Throws Error(kInvalidArgument) for a non-positive
+  // shape or block shape, or a lower structure with non-square blocks or a
+  // non-square matrix.
+  static BigMatrix Create(const std::string& store_uri,
+                          const std::string& prefix, int64_t rows, int64_t cols,
+                          int64_t block_rows, int64_t block_cols,
+                          Structure structure = Structure::kGeneral);
+  // Opens an existing matrix by reading its header.
+  static BigMatrix Open(const std::string& store_uri,
+                        const std::string& prefix);
+  // Stores a local matrix with square blocks of side `block`.
+  static BigMatrix FromLocal(const std::string& store_uri,
+                             const std::string& prefix, const Matrix& m,
+                             int64_t block);
+
+  int64_t rows() const { return rows_; }
+  int64_t cols() const { return cols_; }
+  int64_t block_rows() const { return block_rows_; }
+  int64_t block_cols() const { return block_cols_; }
+  // Blocks down and across (edge blocks included).
+  int64_t grid_rows() const { return (rows_ + block_rows_ - 1) / block_rows_; }
+  int64_t grid_cols() const { return (cols_ + block_cols_ - 1) / block_cols_; }
+  Structure structure() const { return structure_; }
+  const std::string& store_uri() const { return store_uri_; }
+  const std::string& prefix() const { return prefix_; }
+
+  // Shape of block (i, j): block_rows x block_cols, smaller on the edges.
+  // Throws Error(kInvalidArgument) for an index outside the grid.
+  std::pair<int64_t, int64_t> BlockShape(int64_t i, int64_t j) const;
+  std::string BlockKey(int64_t i, int64_t j) const;
+  // Whether block (i, j) is stored (false above the diagonal of a lower one).
+  bool Stored(int64_t i, int64_t j) const;
+
+  // Reads block (i, j); zeros for a block that is not stored.
+  Matrix GetBlock(int64_t i, int64_t j) const;
+  // Writes block (i, j). Throws Error(kInvalidArgument) if m has the wrong
+  // shape or the block is one a lower matrix does not store.
+  void PutBlock(int64_t i, int64_t j, const Matrix& m) const;
+  // Reads the whole matrix (every block, in parallel threads).
+  Matrix ToLocal() const;
+  // Removes the header and every block.
+  void Delete() const;
+
+  ObjectStore& store() const { return *store_; }
+
+ private:
+  BigMatrix() = default;
+  void WriteHeader() const;
+
+  std::string store_uri_;
+  std::string prefix_;
+  int64_t rows_ = 0, cols_ = 0, block_rows_ = 0, block_cols_ = 0;
+  Structure structure_ = Structure::kGeneral;
+  std::shared_ptr<ObjectStore> store_;
+};
+
+// Random matrices, generated by tern tasks (one per block) in ex's store:
+// entries uniform in [-1, 1), a deterministic function of seed and the
+// block, so that the same call always gives the same matrix.
+BigMatrix RandomMatrix(Executor& ex, const std::string& prefix, int64_t rows,
+                       int64_t cols, int64_t block, uint64_t seed);
+// A random symmetric positive definite n x n matrix: a symmetric random
+// matrix (exactly symmetric) plus n on the diagonal, so it is diagonally
+// dominant and well conditioned (eigenvalues within n +- ~1.2 sqrt(n)).
+BigMatrix RandomSpd(Executor& ex, const std::string& prefix, int64_t n,
+                    int64_t block, uint64_t seed);
+
+// How a program runs.
+struct RunOptions {
+  // Loop tasks (each a worker running DAG tasks one at a time, its kernels
+  // single-threaded). 0: the executor's worker count; more than that only
+  // queue behind the others until the run ends.
+  int loops = 0;
+  // Lease of one DAG task: how soon a task whose loop died is run again.
+  // Renewed by a heartbeat while the kernel runs, without limit.
+  std::chrono::milliseconds lease{10000};
+  // Bytes of blocks each loop keeps in memory after reading or writing them,
+  // so that the next task reading them skips the store.
+  int64_t cache_bytes = int64_t{1} << 30;
+  // Where the result goes; empty: "linalg/<run id>/out".
+  std::string out_prefix;
+  // Keep the intermediate blocks (trailing matrix versions) and the run's
+  // coordinator state after the run, and a failed run's partial result; by
+  // default all are deleted.
+  bool keep_intermediates = false;
+  // Times the client starts a lost loop again (a loop whose attempts all
+  // died, as when its worker processes are killed).
+  int max_loop_restarts = 100;
+};
+
+// What a run cost. busy = kernel + block I/O time summed over loops;
+// reserved = loops x wall: busy / reserved is the loops' utilisation.
+struct RunStats {
+  std::string run_id;
+  double wall_seconds = 0;
+  uint64_t tasks = 0;            // tasks of the DAG
+  uint64_t tasks_run = 0;        // kernels run, replays included
+  uint64_t replays_skipped = 0;  // deliveries of tasks already done
+  int loops = 0;
+  int loop_restarts = 0;
+  double kernel_seconds = 0;
+  double io_seconds = 0;     // block reads and writes
+  double write_seconds = 0;  // of which writes
+  uint64_t blocks_read = 0;  // input blocks a kernel needed
+  uint64_t cache_hits = 0;   // of which a loop had in memory
+  double busy_core_seconds = 0;
+  double reserved_core_seconds = 0;
+};
+
+// C = A B. A's block columns must match B's block rows; blocks square.
+// Throws Error(kInvalidArgument) for mismatched shapes or blocks,
+// Error(kTaskFailed) naming the statement and indices if a kernel fails.
+BigMatrix Gemm(Executor& ex, const BigMatrix& a, const BigMatrix& b,
+               const RunOptions& options = {}, RunStats* stats = nullptr);
+// The lower Cholesky factor L of a symmetric positive definite A (only A's
+// lower triangle is read): A = L L^T. A non-SPD A gives Error(kTaskFailed)
+// naming the statement and block indices, as "cholesky: statement 0 (chol)
+// at i=3: ... not positive definite".
+BigMatrix Cholesky(Executor& ex, const BigMatrix& a,
+                   const RunOptions& options = {}, RunStats* stats = nullptr);
+
+// X with L X = B: forward substitution by blocks. L is square and lower
+// triangular (its blocks above the diagonal are never read); its block
+// rows match B's. Errors as Gemm's.
+BigMatrix Trsm(Executor& ex, const BigMatrix& l, const BigMatrix& b,
+               const RunOptions& options = {}, RunStats* stats = nullptr);
+// The lower part of C = A A^T: a lower BigMatrix whose diagonal blocks are
+// whole (symmetric) and whose blocks above the diagonal are not stored.
+BigMatrix Syrk(Executor& ex, const BigMatrix& a, const RunOptions& options = {},
+               RunStats* stats = nullptr);
+
+// ||a - b||_F / ||a||_F for two local matrices of the same shape.
+double RelativeDifference(const Matrix& a, const Matrix& b);
+
+// ||A - L L^T||_F / ||A||_F. With sample_rows in (0, n), the numerator is
+// estimated from that many rows spread evenly over A (an unbiased estimate
+// of its square at 2 sample_rows n^2 flops instead of n^3), for matrices too
+// big to multiply out.
+double CholeskyResidual(const Matrix& a, const Matrix& l,
+                        int64_t sample_rows = 0);
+
+}  // namespace tern::linalg
