@@ -34,8 +34,7 @@ struct WordKey;  // a word's prefix and hash (word_count.cc)
 // the counter. Not thread-safe.
 class WordCounter {
  public:
-  // expected_words sizes the table up front (a hint: it still grows).
-  explicit WordCounter(size_t expected_words = 0);
+  WordCounter();
   // Counts every word of text.
   void AddText(std::string_view text);
   // Adds count occurrences of word.

@@ -91,12 +91,8 @@ uint64_t GetVarint(std::string_view& in) {
 
 }  // namespace
 
-WordCounter::WordCounter(size_t expected_words) {
+WordCounter::WordCounter() : slots_(1 << 16), mask_((1 << 16) - 1) {
   static_assert(sizeof(Slot) == 32);
-  size_t slots = 1 << 16;
-  while (expected_words * 4 > slots * 3) slots *= 2;
-  slots_.resize(slots);
-  mask_ = slots - 1;
 }
 
 uint32_t WordCounter::Hash(std::string_view word) {
@@ -298,12 +294,8 @@ std::string GenerateZipfText(uint64_t seed, uint64_t part, uint64_t bytes,
 }
 
 void WordCountMap(std::string_view text, ShuffleWriter& out) {
-  // A reused task process sizes its table for the vocabulary of its previous
-  // chunk, so that it does not grow (rehash) the table again for each chunk.
-  static thread_local size_t previous_words = 0;
-  WordCounter counter(previous_words);
+  WordCounter counter;
   counter.AddText(text);
-  previous_words = counter.size();
   uint64_t partitions = out.partitions();
   counter.ForEach([&](std::string_view word, uint64_t count, uint32_t hash) {
     std::string& buffer = out.buffer(uint32_t(hash * partitions >> 32));
@@ -315,13 +307,7 @@ void WordCountMap(std::string_view text, ShuffleWriter& out) {
 
 std::vector<WordFrequency> WordCountReduce(
     uint32_t, const std::vector<std::string>& pieces) {
-  // Each mapper's piece holds most of the partition's words, at ~8 bytes or
-  // more an entry: the largest piece sizes the table.
-  size_t largest = 0;
-  for (const std::string& piece : pieces) {
-    largest = std::max(largest, piece.size());
-  }
-  WordCounter counter(largest / 8);
+  WordCounter counter;
   for (std::string_view piece : pieces) {
     while (!piece.empty()) {
       uint64_t length = GetVarint(piece);
