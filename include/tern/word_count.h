@@ -42,11 +42,12 @@ class WordCounter {
   // Distinct words.
   size_t size() const { return size_ + long_words_.size(); }
   // Calls f(std::string_view word, uint64_t count, uint32_t hash) for each
-  // distinct word, in no particular order.
+  // distinct word, in no particular order. Words of up to 16 bytes are read
+  // from the table (the view lives as long as the counter), not the text.
   template <class F>
   void ForEach(F&& f) const {
     for (const Slot& slot : slots_) {
-      if (slot.word_length) f(slot.word(), slot.count, Hash(slot.word()));
+      if (slot.word_length) f(slot.stored_word(), slot.count, SlotHash(slot));
     }
     for (const auto& [word, count] : long_words_) f(word, count, Hash(word));
   }
@@ -67,7 +68,16 @@ class WordCounter {
     std::string_view word() const {
       return {reinterpret_cast<const char*>(word_length >> 16), length()};
     }
+    // The word, from the prefix when it holds all of it: no access to the
+    // text, whose words lie scattered (a cache miss each).
+    std::string_view stored_word() const {
+      return length() <= 16 ? std::string_view(
+                                  reinterpret_cast<const char*>(this), length())
+                            : word();
+    }
   };
+  // Hash(slot.word()), from the prefix when it holds the whole word.
+  static uint32_t SlotHash(const Slot& slot);
   // Words longer than a slot's length field holds (rare) are kept apart.
   static constexpr size_t kLongWord = 0xffff;
 

@@ -42,15 +42,24 @@ inline uint64_t Load(const char* at, const char* end, const char* limit) {
   return v;
 }
 
+// The hash of the first 16 bytes; words longer than that mix in the rest.
+inline uint64_t PrefixHash(uint64_t a, uint64_t b, size_t length) {
+  uint64_t h = (a ^ length * 0x9e3779b97f4a7c15ull) * 0xff51afd7ed558ccdull;
+  return (h ^ (h >> 32) ^ b) * 0xc4ceb9fe1a85ec53ull;
+}
+
+inline uint32_t FinalHash(uint64_t h) {
+  return uint32_t((h ^ (h >> 29)) >> 32);
+}
+
 inline WordKey MakeKey(const char* word, size_t length, const char* limit) {
   const char* end = word + length;
   WordKey key{Load(word, end, limit), Load(word + 8, end, limit), 0};
-  uint64_t h = (key.a ^ length * 0x9e3779b97f4a7c15ull) * 0xff51afd7ed558ccdull;
-  h = (h ^ (h >> 32) ^ key.b) * 0xc4ceb9fe1a85ec53ull;
+  uint64_t h = PrefixHash(key.a, key.b, length);
   for (const char* at = word + 16; at < end; at += 8) {
     h = (h ^ (h >> 32) ^ Load(at, end, limit)) * 0xff51afd7ed558ccdull;
   }
-  key.hash = uint32_t((h ^ (h >> 29)) >> 32);
+  key.hash = FinalHash(h);
   return key;
 }
 
@@ -90,6 +99,11 @@ uint32_t WordCounter::Hash(std::string_view word) {
   return MakeKey(word.data(), word.size(), word.data() + word.size()).hash;
 }
 
+uint32_t WordCounter::SlotHash(const Slot& slot) {
+  if (slot.length() > 16) return Hash(slot.word());
+  return FinalHash(PrefixHash(slot.a, slot.b, slot.length()));
+}
+
 inline void WordCounter::Insert(const char* word, uint32_t length,
                                 const internal::WordKey& key, uint64_t count) {
   if (length >= kLongWord) {
@@ -121,7 +135,7 @@ void WordCounter::Grow() {
   mask_ = slots_.size() - 1;
   for (const Slot& slot : old) {
     if (!slot.word_length) continue;
-    size_t i = Hash(slot.word()) & mask_;
+    size_t i = SlotHash(slot) & mask_;
     while (slots_[i].word_length) i = (i + 1) & mask_;
     slots_[i] = slot;
   }
@@ -163,12 +177,39 @@ void WordCounter::Add(std::string_view word, uint64_t count) {
 }
 
 std::vector<WordFrequency> WordCounter::Sorted() const {
-  std::vector<WordFrequency> out;
-  out.reserve(size_);
-  ForEach([&](std::string_view word, uint64_t count, uint32_t) {
-    out.emplace_back(std::string(word), count);
+  // Sort the slots by their prefixes, read big-endian (byte order), and build
+  // strings only in the end: comparing two integers per word, in an array,
+  // is cheaper than comparing strings that live all over the heap.
+  struct Entry {
+    uint64_t a, b;
+    const Slot* slot;
+  };
+  std::vector<Entry> entries;
+  entries.reserve(size_);
+  for (const Slot& slot : slots_) {
+    if (slot.word_length) {
+      entries.push_back(
+          {__builtin_bswap64(slot.a), __builtin_bswap64(slot.b), &slot});
+    }
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
+    if (x.a != y.a) return x.a < y.a;
+    if (x.b != y.b) return x.b < y.b;
+    // Equal zero-padded prefixes: the shorter word is a prefix of
+    // the longer, unless both go on past 16 bytes.
+    return x.slot->word() < y.slot->word();
   });
-  std::sort(out.begin(), out.end());
+  std::vector<WordFrequency> out;
+  out.reserve(size());
+  for (const Entry& entry : entries) {
+    out.emplace_back(std::string(entry.slot->stored_word()), entry.slot->count);
+  }
+  if (!long_words_.empty()) {
+    for (const auto& [word, count] : long_words_) {
+      out.emplace_back(std::string(word), count);
+    }
+    std::sort(out.begin(), out.end());
+  }
   return out;
 }
 

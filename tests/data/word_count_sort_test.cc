@@ -38,6 +38,24 @@ TEST(WordCounterTest, CountsLikeAMap) {
   EXPECT_EQ(Counts(sorted), want);
 }
 
+// Sorted() orders by the slots' 16-byte prefixes first: words that share
+// them, run past them, hold high or zero bytes, must still sort as strings.
+TEST(WordCounterTest, SortsLikeStrings) {
+  std::string text = "aaaaaaaaaaaaaaaab aaaaaaaaaaaaaaaa aaaaaaaaaaaaaaaaa b ";
+  text += std::string("a\0 a a\0\0 \xff\xfe z\x80 ab ", 18);
+  text += "aaaaaaaaaaaaaaaaaz aaaaaaaaaaaaaaaaab aaaaaaaaaaaaaaaab b";
+  std::map<std::string, uint64_t> want;
+  for (size_t at = 0; at < text.size();) {
+    size_t end = std::min(text.find(' ', at), text.size());
+    ++want[text.substr(at, end - at)];
+    at = end + 1;
+  }
+  WordCounter counter;
+  counter.AddText(text);
+  EXPECT_EQ(counter.Sorted(),
+            std::vector<WordFrequency>(want.begin(), want.end()));
+}
+
 TEST(WordCounterTest, GrowsPastItsFirstTable) {
   std::string text = GenerateZipfText(3, 0, 2 << 20, 200000);
   WordCounter counter;
