@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <random>
 
 #include "core/retry_policy.h"
 #include "core/runtime.h"
@@ -11,6 +10,7 @@
 #include "core/wait.h"
 #include "tern/errors.h"
 #include "tern/executor.h"
+#include "util/random_id.h"
 
 namespace tern::internal {
 namespace {
@@ -20,17 +20,12 @@ constexpr size_t kEnqueueChunk = 8192;
 constexpr auto kMonitorInterval = std::chrono::milliseconds(50);
 
 std::string NewJobId() {
-  static std::mt19937_64 random{std::random_device{}()};
-  static std::mutex mutex;
-  std::lock_guard lock(mutex);
-  char text[64];
+  char text[32];
   time_t now = time(nullptr);
   tm utc{};
   gmtime_r(&now, &utc);
-  size_t n = strftime(text, sizeof text, "%Y%m%d-%H%M%S-", &utc);
-  snprintf(text + n, sizeof text - n, "%06llx",
-           static_cast<unsigned long long>(random() & 0xffffff));
-  return text;
+  strftime(text, sizeof text, "%Y%m%d-%H%M%S-", &utc);
+  return text + RandomHex(6);
 }
 
 }  // namespace
@@ -181,8 +176,9 @@ void JobHandleImpl::Watch() {
     }
     try {
       if (!coordinator) coordinator = client_->BorrowConnection();
-      std::vector<Event> events = coordinator->Read(
-          JobKey(id_, "events"), after, kEventBatch, std::chrono::milliseconds(200));
+      std::vector<Event> events =
+          coordinator->Read(JobKey(id_, "events"), after, kEventBatch,
+                            std::chrono::milliseconds(200));
       failures = 0;
       if (events.empty()) continue;
       after = events.back().seq;
@@ -191,7 +187,8 @@ void JobHandleImpl::Watch() {
       coordinator.reset();
       auto backoff = Backoff(++failures);
       std::fprintf(stderr, "tern: following job %s: %s; retrying in %lld ms\n",
-                   id_.c_str(), e.what(), static_cast<long long>(backoff.count()));
+                   id_.c_str(), e.what(),
+                   static_cast<long long>(backoff.count()));
       std::this_thread::sleep_for(backoff);
     }
   }

@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
-#include <random>
 #include <set>
 #include <thread>
 
@@ -21,6 +20,7 @@
 #include "tern/coordinator.h"
 #include "tern/object_store.h"
 #include "tern/options.h"
+#include "util/random_id.h"
 
 namespace tern::internal {
 namespace {
@@ -38,16 +38,6 @@ constexpr auto kSpeculationCheck = std::chrono::milliseconds(50);
 constexpr auto kMinStraggler = std::chrono::milliseconds(50);
 constexpr size_t kMinSamples = 3;
 constexpr size_t kMaxSamples = 256;
-
-// 16 hex digits that name this worker process in object keys.
-std::string RandomToken() {
-  std::random_device device;
-  uint64_t value = (uint64_t{device()} << 32) ^ device() ^ getpid();
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx",
-                static_cast<unsigned long long>(value));
-  return text;
-}
 
 struct Job {
   StoredJob spec;
@@ -471,7 +461,7 @@ class Worker {
   std::unique_ptr<Coordinator> coordinator_;
   std::string queue_;
   std::string name_;
-  std::string token_ = RandomToken();
+  std::string token_ = RandomHex(16);  // names this worker in object keys
   StoredResultReader reader_;
   TaskHost host_;
   std::map<std::string, Job> jobs_;

@@ -1,29 +1,19 @@
 // The shuffle: one object per mapper, ranged reads per reducer.
 #include "tern/shuffle.h"
 
-#include <malloc.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstring>
 #include <exception>
 #include <mutex>
-#include <random>
 #include <thread>
 
 #include "tern/errors.h"
+#include "util/process_memory.h"
+#include "util/random_id.h"
 
 namespace tern::data {
-namespace {
-
-std::string RandomHex(int digits) {
-  static thread_local std::mt19937_64 random(std::random_device{}());
-  std::string text;
-  for (int i = 0; i < digits; ++i) text += "0123456789abcdef"[random() % 16];
-  return text;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 ShuffleWriter::ShuffleWriter(uint32_t partitions) : buffers_(partitions) {
   if (partitions == 0) {
@@ -125,14 +115,7 @@ void DeleteShuffle(ObjectStore& store, const std::string& prefix) {
 
 namespace internal {
 
-void KeepLargeBuffers() {
-  static const bool once = [] {
-    mallopt(M_MMAP_THRESHOLD, 1 << 30);  // large buffers from the heap
-    mallopt(M_TRIM_THRESHOLD, -1);       // never given back
-    return true;
-  }();
-  (void)once;
-}
+void KeepLargeBuffers() { KeepFreedMemoryMapped(); }
 
 std::string NewShufflePrefix() {
   auto now = std::chrono::system_clock::now().time_since_epoch();

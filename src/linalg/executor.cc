@@ -1,16 +1,12 @@
 #include "linalg/executor.h"
 
-#include <malloc.h>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <future>
-#include <limits>
 #include <list>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <thread>
 #include <unordered_map>
 
@@ -18,6 +14,8 @@
 #include "tern/coordinator.h"
 #include "tern/errors.h"
 #include "tern/object_store.h"
+#include "util/process_memory.h"
+#include "util/random_id.h"
 
 namespace tern::linalg {
 namespace {
@@ -374,30 +372,13 @@ class Loop {
   LoopStats stats_;
 };
 
-// Blocks are tens of MB: glibc would mmap each one afresh and this VM pays
-// ~17 ms of page faults per 32 MB. One heap that keeps freed memory makes
-// every block after the first few reuse pages already mapped.
-void KeepFreedBlocksMapped() {
-  mallopt(M_ARENA_MAX, 1);
-  mallopt(M_MMAP_MAX, 0);
-  mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
-}
-
 LoopStats RunLoop(int index, RunSpec spec) {
-  KeepFreedBlocksMapped();
+  KeepFreedMemoryMapped();
   UseOneBlasThread();
   return Loop(index, spec).Run();
 }
 
-std::string NewRunId() {
-  std::random_device device;
-  std::mt19937_64 random(device() ^
-                         uint64_t(Clock::now().time_since_epoch().count()));
-  char text[17];
-  std::snprintf(text, sizeof(text), "%016llx",
-                static_cast<unsigned long long>(random()));
-  return text;
-}
+std::string NewRunId() { return RandomHex(16); }
 
 // Waits for the loops, starting again those lost to killed processes while
 // the program is unfinished. Returns the failure to report, if any.
