@@ -42,6 +42,25 @@
 
 namespace tern {
 
+// Immutable bytes shared by every copy of the handle, kept alive by an owner
+// (a string, a memory mapping) that goes when the last copy does.
+class SharedBytes {
+ public:
+  SharedBytes() = default;
+  explicit SharedBytes(std::string bytes);
+  SharedBytes(std::shared_ptr<const void> owner, std::string_view bytes)
+      : owner_(std::move(owner)), bytes_(bytes) {}
+
+  std::string_view view() const { return bytes_; }
+  size_t size() const { return bytes_.size(); }
+  // The first n bytes, sharing the owner.
+  SharedBytes Prefix(size_t n) const { return {owner_, bytes_.substr(0, n)}; }
+
+ private:
+  std::shared_ptr<const void> owner_;
+  std::string_view bytes_;
+};
+
 class ObjectStore {
  public:
   // Opens the store named by uri.
@@ -62,6 +81,15 @@ class ObjectStore {
   // Returns the whole object, or std::nullopt if key does not exist.
   // Throws Error(kCorruption) naming key if it fails its checksums.
   std::optional<std::string> Get(std::string_view key);
+
+  // Returns the whole object as Get does, but shared and, where the store
+  // can, not copied: a file:// store maps the object's file into memory, so
+  // that a read costs no copy and, for a file in memory (/dev/shm), no new
+  // memory. The bytes stay valid and unchanged while the handle lives, even
+  // if the object is replaced or deleted meanwhile (tern never changes an
+  // object's file in place; another program truncating one while it is
+  // mapped would crash the reader). Verified like Get.
+  std::optional<SharedBytes> Map(std::string_view key);
 
   // Returns up to length bytes starting at offset (fewer at the end of the
   // object; empty when offset >= size). Reads and verifies every 1 MiB block
@@ -110,6 +138,8 @@ class ObjectStore {
   // a store overrides one of the two (the default throws std::logic_error).
   virtual void PutImpl(const std::string& key, std::string_view data);
   virtual std::optional<std::string> GetImpl(const std::string& key) = 0;
+  // The stored bytes of key, shared; the default calls GetImpl.
+  virtual std::optional<SharedBytes> MapImpl(const std::string& key);
   virtual std::optional<std::string> GetRangeImpl(const std::string& key,
                                                   uint64_t offset,
                                                   uint64_t length) = 0;
@@ -126,6 +156,7 @@ class ObjectStore {
   // One attempt of Size and of GetRange, which retry a read that a
   // concurrent Put may have torn (their trailer and data come from two reads).
   std::optional<uint64_t> SizeOnce(const std::string& key);
+  uint64_t VerifyWhole(std::string_view key, std::string_view stored) const;
   std::string GetRangeOnce(const std::string& key, uint64_t offset,
                            uint64_t length);
 };

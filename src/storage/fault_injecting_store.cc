@@ -116,6 +116,13 @@ std::optional<std::string> FaultInjectingStore::GetImpl(
   return bytes;
 }
 
+std::optional<SharedBytes> FaultInjectingStore::MapImpl(
+    const std::string& key) {
+  std::optional<std::string> bytes = GetImpl(key);
+  if (!bytes) return std::nullopt;
+  return SharedBytes(std::move(*bytes));
+}
+
 std::optional<std::string> FaultInjectingStore::GetRangeImpl(
     const std::string& key, uint64_t offset, uint64_t length) {
   BeforeCall("ranged get of", key);

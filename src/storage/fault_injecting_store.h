@@ -80,6 +80,8 @@ class FaultInjectingStore : public ObjectStoreWrapper {
   void PutWithTrailerImpl(const std::string& key, std::string_view data,
                           std::string_view trailer) override;
   std::optional<std::string> GetImpl(const std::string& key) override;
+  // Through GetImpl, faults and all: never the target's mapping.
+  std::optional<SharedBytes> MapImpl(const std::string& key) override;
   std::optional<std::string> GetRangeImpl(const std::string& key,
                                           uint64_t offset,
                                           uint64_t length) override;

@@ -20,6 +20,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@
 #include <functional>
 #include <memory>
 #include <thread>
+#include <utility>
 
 #include "storage/stores.h"
 #include "tern/errors.h"
@@ -61,6 +63,7 @@ bool IsMissing(int err) { return err == ENOENT || err == ENOTDIR; }
 class Fd {
  public:
   explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
   ~Fd() {
@@ -130,6 +133,7 @@ class FileStore : public ObjectStore {
   void PutWithTrailerImpl(const std::string& key, std::string_view data,
                           std::string_view trailer) override;
   std::optional<std::string> GetImpl(const std::string& key) override;
+  std::optional<SharedBytes> MapImpl(const std::string& key) override;
   std::optional<std::string> GetRangeImpl(const std::string& key,
                                           uint64_t offset,
                                           uint64_t length) override;
@@ -238,6 +242,26 @@ void FileStore::MoveIntoPlace(const std::string& temp,
   }
 }
 
+// An object's file, open for reading, and its size then.
+struct OpenFile {
+  Fd fd;
+  uint64_t size;
+};
+
+// Opens the file at path; nullopt if there is none.
+std::optional<OpenFile> OpenObject(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (IsMissing(errno)) return std::nullopt;
+    ThrowErrno("open", path);
+  }
+  std::optional<OpenFile> file{std::in_place, Fd(fd), 0};
+  struct stat st;
+  if (fstat(fd, &st) != 0) ThrowErrno("stat", path);
+  file->size = static_cast<uint64_t>(st.st_size);
+  return file;
+}
+
 // Returns up to length bytes of key's object from offset, or nullopt if there
 // is no such key. Reads only the requested range. With tail, reads instead
 // the last length bytes into it, and the size, from one open file (so that a
@@ -246,14 +270,10 @@ std::optional<std::string> FileStore::Read(const std::string& key,
                                            uint64_t offset, uint64_t length,
                                            StoredTail* tail) const {
   std::string path = ObjectPath(key);
-  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) {
-    if (IsMissing(errno)) return std::nullopt;
-    ThrowErrno("open", path);
-  }
-  struct stat st;
-  if (fstat(fd.get(), &st) != 0) ThrowErrno("stat", path);
-  uint64_t size = static_cast<uint64_t>(st.st_size);
+  std::optional<OpenFile> file = OpenObject(path);
+  if (!file) return std::nullopt;
+  const Fd& fd = file->fd;
+  uint64_t size = file->size;
   if (tail) {
     tail->size = size;
     offset = size - std::min(length, size);
@@ -264,6 +284,24 @@ std::optional<std::string> FileStore::Read(const std::string& key,
 
 std::optional<std::string> FileStore::GetImpl(const std::string& key) {
   return Read(key, 0, UINT64_MAX);
+}
+
+// Maps the object's file, pages populated at once (the caller verifies them
+// all). The mapping outlives the descriptor, and the file's data outlives a
+// rename over it or an unlink: a Put never writes into an existing file.
+std::optional<SharedBytes> FileStore::MapImpl(const std::string& key) {
+  std::string path = ObjectPath(key);
+  std::optional<OpenFile> file = OpenObject(path);
+  if (!file) return std::nullopt;
+  size_t size = file->size;
+  if (size == 0) return SharedBytes(std::string());
+  void* addr = mmap(nullptr, size, PROT_READ, MAP_SHARED | MAP_POPULATE,
+                    file->fd.get(), 0);
+  if (addr == MAP_FAILED) ThrowErrno("map", path);
+  std::shared_ptr<const void> mapping(
+      addr, [size](const void* p) { munmap(const_cast<void*>(p), size); });
+  return SharedBytes(std::move(mapping),
+                     std::string_view(static_cast<const char*>(addr), size));
 }
 
 std::optional<std::string> FileStore::GetRangeImpl(const std::string& key,

@@ -193,16 +193,40 @@ void ObjectStore::Put(std::string_view key, std::string_view data) {
   PutWithTrailerImpl(std::string(key), data, Trailer(data));
 }
 
+// Verifies a whole stored object of key; returns the user's size.
+uint64_t ObjectStore::VerifyWhole(std::string_view key,
+                                  std::string_view stored) const {
+  Verifier verify(*this, key);
+  uint64_t n = verify.Footer(stored.size(), stored);
+  verify.Blocks(stored.substr(0, n), 0, stored.substr(n));
+  return n;
+}
+
 std::optional<std::string> ObjectStore::Get(std::string_view key) {
   CheckKey(key);
   std::optional<std::string> stored = GetImpl(std::string(key));
   if (!stored) return std::nullopt;
-  Verifier verify(*this, key);
-  uint64_t n = verify.Footer(stored->size(), *stored);
-  std::string_view view = *stored;
-  verify.Blocks(view.substr(0, n), 0, view.substr(n));
-  stored->resize(n);
+  stored->resize(VerifyWhole(key, *stored));
   return stored;
+}
+
+std::optional<SharedBytes> ObjectStore::Map(std::string_view key) {
+  CheckKey(key);
+  std::optional<SharedBytes> stored = MapImpl(std::string(key));
+  if (!stored) return std::nullopt;
+  return stored->Prefix(VerifyWhole(key, stored->view()));
+}
+
+std::optional<SharedBytes> ObjectStore::MapImpl(const std::string& key) {
+  std::optional<std::string> stored = GetImpl(key);
+  if (!stored) return std::nullopt;
+  return SharedBytes(std::move(*stored));
+}
+
+SharedBytes::SharedBytes(std::string bytes) {
+  auto owned = std::make_shared<const std::string>(std::move(bytes));
+  bytes_ = *owned;
+  owner_ = std::move(owned);
 }
 
 std::string ObjectStore::GetRange(std::string_view key, uint64_t offset,

@@ -30,6 +30,9 @@ class ObjectStoreWrapper : public ObjectStore {
   std::optional<std::string> GetImpl(const std::string& key) override {
     return target_->GetImpl(key);
   }
+  std::optional<SharedBytes> MapImpl(const std::string& key) override {
+    return target_->MapImpl(key);
+  }
   std::optional<std::string> GetRangeImpl(const std::string& key,
                                           uint64_t offset,
                                           uint64_t length) override {

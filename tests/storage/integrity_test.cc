@@ -102,11 +102,14 @@ class IntegrityTest : public testing::Test {
   void Truncate(const std::string& key, uint64_t size) const {
     std::filesystem::resize_file(PathOf(key), size);
   }
-  // Every read of key throws kCorruption naming it and the store.
+  // Every read of key, mapped or copied, throws kCorruption naming it and
+  // the store.
   void ExpectCorrupt(const std::string& key, const std::string& why) {
     std::vector<std::string> mentions = {"'" + key + "'", "file://" + dir_,
                                          why};
     EXPECT_TRUE(ThrowsError([&] { store_->Get(key); }, ErrorCode::kCorruption,
+                            mentions));
+    EXPECT_TRUE(ThrowsError([&] { store_->Map(key); }, ErrorCode::kCorruption,
                             mentions));
   }
 

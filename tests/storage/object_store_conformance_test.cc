@@ -302,6 +302,34 @@ TEST_P(ObjectStoreTest, A8MiBObjectRoundTrips) {
               big.substr(5 << 20, 1000));
 }
 
+TEST_P(ObjectStoreTest, MapReturnsWhatGetReturns) {
+  std::string big(3 << 20, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7);
+  store_->Put("dir/big", big);
+  store_->Put("empty", "");
+  std::optional<SharedBytes> mapped = store_->Map("dir/big");
+  ASSERT_TRUE(mapped.has_value());
+  EXPECT_TRUE(mapped->view() == big);
+  EXPECT_EQ(store_->Map("empty")->view(), "");
+  EXPECT_EQ(store_->Map("dir/absent"), std::nullopt);
+  EXPECT_EQ(store_->Map("absent"), std::nullopt);
+}
+
+TEST_P(ObjectStoreTest, MappedBytesOutliveAReplacedOrDeletedObject) {
+  store_->Put("k", "first value");
+  store_->Put("gone", "still here");
+  std::optional<SharedBytes> first = store_->Map("k");
+  std::optional<SharedBytes> gone = store_->Map("gone");
+  store_->Put("k", "second");
+  store_->Delete("gone");
+  SharedBytes copy = *first;  // copies share the bytes
+  first.reset();
+  EXPECT_EQ(copy.view(), "first value");
+  EXPECT_EQ(gone->view(), "still here");
+  EXPECT_EQ(store_->Map("k")->view(), "second");
+  EXPECT_EQ(store_->Map("gone"), std::nullopt);
+}
+
 TEST_P(ObjectStoreTest, ConcurrentPutsAndGetsOfDistinctKeys) {
   constexpr int kThreads = 8, kKeys = 40;
   std::vector<std::thread> threads;
