@@ -172,12 +172,12 @@ Matrix BigMatrix::GetBlock(int64_t i, int64_t j) const {
   Matrix m(r, c);
   if (!Stored(i, j)) return m;
   std::string key = BlockKey(i, j);
-  std::optional<std::string> bytes = store_->Get(key);
+  std::optional<SharedBytes> bytes = store_->Map(key);
   if (!bytes) {
     throw Error(ErrorCode::kNotFound,
                 "matrix " + prefix_ + ": block " + key + " not found");
   }
-  Block b = Block::Parse(std::move(*bytes), key, r, c);
+  const Block b = Block::Parse(std::move(*bytes), key, r, c);
   std::memcpy(m.values.data(), b.data(), sizeof(double) * r * c);
   return m;
 }
@@ -194,8 +194,8 @@ void BigMatrix::PutBlock(int64_t i, int64_t j, const Matrix& m) const {
     Invalid("matrix " + prefix_ + ": block (" + std::to_string(i) + ", " +
             std::to_string(j) + ") is above the diagonal of a lower matrix");
   }
-  Block b(r, c);
-  std::memcpy(b.data(), m.values.data(), sizeof(double) * r * c);
+  Block b = Block::Uninitialized(r, c);
+  std::memcpy(b.mutable_data(), m.values.data(), sizeof(double) * r * c);
   store_->Put(BlockKey(i, j), b.bytes());
 }
 
@@ -253,8 +253,8 @@ Void GenerateBlock(std::pair<int64_t, int64_t> index, GenerateSpec spec) {
   BigMatrix m = BigMatrix::Open(spec.store, spec.prefix);
   auto [i, j] = index;
   auto [r, c] = m.BlockShape(i, j);
-  Block b(r, c);
-  double* d = b.data();
+  Block b = Block::Uninitialized(r, c);
+  double* d = b.mutable_data();
   for (int64_t x = 0; x < r; ++x) {
     int64_t row = i * m.block_rows() + x;
     for (int64_t y = 0; y < c; ++y) {

@@ -17,10 +17,10 @@ namespace {
 
 constexpr char kMagic[8] = {'t', 'e', 'r', 'n', 'b', 'l', 'k', '1'};
 
-void WriteHeader(std::string& bytes, int64_t rows, int64_t cols) {
-  std::memcpy(bytes.data(), kMagic, 8);
-  std::memcpy(bytes.data() + 8, &rows, 8);
-  std::memcpy(bytes.data() + 16, &cols, 8);
+void WriteHeader(char* bytes, int64_t rows, int64_t cols) {
+  std::memcpy(bytes, kMagic, 8);
+  std::memcpy(bytes + 8, &rows, 8);
+  std::memcpy(bytes + 16, &cols, 8);
 }
 
 [[noreturn]] void Invalid(std::string_view kernel, const std::string& what) {
@@ -42,8 +42,9 @@ void Require(bool ok, std::string_view kernel, const std::string& what,
 }
 
 Block Copy(const Block& b) {
-  Block out(b.rows(), b.cols());
-  std::memcpy(out.data(), b.data(), sizeof(double) * b.rows() * b.cols());
+  Block out = Block::Uninitialized(b.rows(), b.cols());
+  std::memcpy(out.mutable_data(), b.data(),
+              sizeof(double) * b.rows() * b.cols());
   return out;
 }
 
@@ -63,7 +64,8 @@ Block Gemm(std::string_view kernel, const std::vector<BlockPtr>& in,
   if (m == 0 || n == 0 || k == 0) return out;
   cblas_dgemm(CblasRowMajor, CblasNoTrans,
               transpose_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a.data(),
-              k, b.data(), b.cols(), accumulate ? 1.0 : 0.0, out.data(), n);
+              k, b.data(), b.cols(), accumulate ? 1.0 : 0.0, out.mutable_data(),
+              n);
   return out;
 }
 
@@ -76,7 +78,8 @@ Block Chol(std::string_view kernel, const std::vector<BlockPtr>& in) {
   Block l = Copy(a);
   int64_t n = l.rows();
   if (n == 0) return l;
-  lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', n, l.data(), n);
+  lapack_int info =
+      LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', n, l.mutable_data(), n);
   if (info > 0) {
     throw Error(ErrorCode::kTaskFailed,
                 "LAPACK dpotrf: the leading minor of order " +
@@ -87,7 +90,7 @@ Block Chol(std::string_view kernel, const std::vector<BlockPtr>& in) {
     throw Error(ErrorCode::kTaskFailed,
                 "LAPACK dpotrf: illegal argument " + std::to_string(-info));
   }
-  double* d = l.data();
+  double* d = l.mutable_data();
   for (int64_t i = 0; i < n; ++i) {
     std::memset(d + i * n + i + 1, 0, sizeof(double) * (n - i - 1));
   }
@@ -105,7 +108,7 @@ Block Trsm(std::string_view kernel, const std::vector<BlockPtr>& in,
   if (x.rows() == 0 || x.cols() == 0) return x;
   cblas_dtrsm(CblasRowMajor, right ? CblasRight : CblasLeft, CblasLower,
               right ? CblasTrans : CblasNoTrans, CblasNonUnit, x.rows(),
-              x.cols(), 1.0, l.data(), l.cols(), x.data(), x.cols());
+              x.cols(), 1.0, l.data(), l.cols(), x.mutable_data(), x.cols());
   return x;
 }
 
@@ -126,9 +129,9 @@ Block Syrk(std::string_view kernel, const std::vector<BlockPtr>& in) {
           "accumulator shape differs from the product's", in);
   if (n == 0) return out;
   cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, n, k, -1.0, x.data(), k,
-              1.0, out.data(), n);
+              1.0, out.mutable_data(), n);
   constexpr int64_t kTile = 64;  // mirror tile by tile, for the cache
-  double* d = out.data();
+  double* d = out.mutable_data();
   for (int64_t i0 = 0; i0 < n; i0 += kTile) {
     for (int64_t j0 = 0; j0 <= i0; j0 += kTile) {
       for (int64_t i = i0; i < std::min(n, i0 + kTile); ++i) {
@@ -173,28 +176,45 @@ const std::map<std::string, KernelInfo, std::less<>>& Kernels() {
 
 }  // namespace
 
-Block::Block(int64_t rows, int64_t cols)
-    : bytes_(kHeader + sizeof(double) * rows * cols, '\0'),
-      rows_(rows),
-      cols_(cols) {
-  WriteHeader(bytes_, rows, cols);
+Block::Block(int64_t rows, int64_t cols) : Block(rows, cols, true) {}
+
+Block Block::Uninitialized(int64_t rows, int64_t cols) {
+  return Block(rows, cols, false);
 }
 
-Block Block::Parse(std::string bytes, std::string_view key,
+Block::Block(int64_t rows, int64_t cols, bool zero) : rows_(rows), cols_(cols) {
+  size_t size = kHeader + sizeof(double) * rows * cols;
+  // new char[] leaves the entries as they are: no pass over a block that a
+  // kernel is about to overwrite whole.
+  std::shared_ptr<char[]> memory(zero ? new char[size]() : new char[size]);
+  writable_ = memory.get();
+  WriteHeader(writable_, rows, cols);
+  bytes_ = SharedBytes(std::move(memory), std::string_view(writable_, size));
+}
+
+double* Block::mutable_data() {
+  if (!writable_) {
+    throw std::logic_error("a parsed matrix block is read-only");
+  }
+  return reinterpret_cast<double*>(writable_ + kHeader);
+}
+
+Block Block::Parse(SharedBytes bytes, std::string_view key,
                    int64_t expected_rows, int64_t expected_cols) {
   auto corrupt = [&](const std::string& why) {
     return Error(ErrorCode::kCorruption,
                  "matrix block " + std::string(key) + ": " + why);
   };
-  if (bytes.size() < kHeader || std::memcmp(bytes.data(), kMagic, 8) != 0) {
+  std::string_view view = bytes.view();
+  if (view.size() < kHeader || std::memcmp(view.data(), kMagic, 8) != 0) {
     throw corrupt("not a tern matrix block (bad header)");
   }
   Block b;
-  std::memcpy(&b.rows_, bytes.data() + 8, 8);
-  std::memcpy(&b.cols_, bytes.data() + 16, 8);
+  std::memcpy(&b.rows_, view.data() + 8, 8);
+  std::memcpy(&b.cols_, view.data() + 16, 8);
   if (b.rows_ < 0 || b.cols_ < 0 ||
-      bytes.size() != kHeader + sizeof(double) * b.rows_ * b.cols_) {
-    throw corrupt("size " + std::to_string(bytes.size()) +
+      view.size() != kHeader + sizeof(double) * b.rows_ * b.cols_) {
+    throw corrupt("size " + std::to_string(view.size()) +
                   " does not match its shape " + Shape(b));
   }
   if (expected_rows >= 0 &&
@@ -204,6 +224,7 @@ Block Block::Parse(std::string bytes, std::string_view key,
                   std::to_string(expected_cols));
   }
   b.bytes_ = std::move(bytes);
+  b.writable_ = nullptr;
   return b;
 }
 

@@ -178,12 +178,11 @@ std::vector<pid_t> Descendants(pid_t root) {
   return found;
 }
 
-TEST_F(LinalgExecutorTest, WorkersKilledMidCholeskyStillGiveTheRightResult) {
-  Executor ex(Options());
-  BigMatrix a = RandomSpd(ex, "a", 900, 50, 5);  // 18 x 18 blocks, 1140 tasks
-  RunOptions options;
-  options.lease = std::chrono::milliseconds(500);
-  options.keep_intermediates = true;
+// Runs Cholesky of a while a thread SIGKILLs a random worker process every
+// 100-300 ms. Returns the factor; *kills counts the processes killed.
+BigMatrix CholeskyUnderKills(Executor& ex, const BigMatrix& a,
+                             const RunOptions& options, RunStats* stats,
+                             int* kills_out) {
   std::atomic<bool> done{false};
   std::atomic<int> kills{0};
   std::thread killer([&] {
@@ -196,10 +195,9 @@ TEST_F(LinalgExecutorTest, WorkersKilledMidCholeskyStillGiveTheRightResult) {
       if (kill(victims[random() % victims.size()], SIGKILL) == 0) ++kills;
     }
   });
-  RunStats stats;
   std::optional<BigMatrix> l;
   try {
-    l = Cholesky(ex, a, options, &stats);
+    l = Cholesky(ex, a, options, stats);
   } catch (...) {
     done = true;
     killer.join();
@@ -207,6 +205,20 @@ TEST_F(LinalgExecutorTest, WorkersKilledMidCholeskyStillGiveTheRightResult) {
   }
   done = true;
   killer.join();
+  *kills_out = kills;
+  return *l;
+}
+
+TEST_F(LinalgExecutorTest, WorkersKilledMidCholeskyStillGiveTheRightResult) {
+  Executor ex(Options());
+  BigMatrix a = RandomSpd(ex, "a", 900, 50, 5);  // 18 x 18 blocks, 1140 tasks
+  RunOptions options;
+  options.lease = std::chrono::milliseconds(500);
+  options.keep_intermediates = true;
+  RunStats stats;
+  int kills = 0;
+  std::optional<BigMatrix> l =
+      CholeskyUnderKills(ex, a, options, &stats, &kills);
   EXPECT_GT(kills, 0);
   EXPECT_GE(stats.tasks_run, stats.tasks);  // replays included
   EXPECT_LT(CholeskyResidual(a.ToLocal(), l->ToLocal()), 1e-14);
@@ -233,9 +245,25 @@ TEST_F(LinalgExecutorTest, WorkersKilledMidCholeskyStillGiveTheRightResult) {
   }
   EXPECT_EQ(seen.size(), bound->TaskCount());
   std::printf(
-      "chaos: %d kills, %d loop restarts, %llu kernels for %llu tasks\n",
-      kills.load(), stats.loop_restarts, (unsigned long long)stats.tasks_run,
+      "chaos: %d kills, %d loop restarts, %llu kernels for %llu tasks\n", kills,
+      stats.loop_restarts, (unsigned long long)stats.tasks_run,
       (unsigned long long)stats.tasks);
+}
+
+// Loops delete each intermediate block once its one reader is done; killed
+// loops and the replays they cause must neither lose an input still needed
+// nor leave blocks behind.
+TEST_F(LinalgExecutorTest, KilledLoopsDeletingIntermediatesStillGiveTheResult) {
+  Executor ex(Options());
+  BigMatrix a = RandomSpd(ex, "a", 600, 50, 6);  // 12 x 12 blocks, 364 tasks
+  RunOptions options;
+  options.lease = std::chrono::milliseconds(500);
+  RunStats stats;
+  int kills = 0;
+  BigMatrix l = CholeskyUnderKills(ex, a, options, &stats, &kills);
+  EXPECT_GT(kills, 0);
+  EXPECT_LT(CholeskyResidual(a.ToLocal(), l.ToLocal()), 1e-14);
+  EXPECT_TRUE(a.store().List("linalg/" + stats.run_id + "/").empty());
 }
 
 TEST_F(LinalgExecutorTest, CholeskyOnRedisAndS3) {

@@ -13,20 +13,20 @@ namespace {
 
 using testing_support::ThrowsError;
 
-BlockPtr Random(int64_t rows, int64_t cols, int seed) {
+std::shared_ptr<Block> Random(int64_t rows, int64_t cols, int seed) {
   std::mt19937 random(seed);
   std::uniform_real_distribution<double> u(-1, 1);
   auto b = std::make_shared<Block>(rows, cols);
-  for (int64_t k = 0; k < rows * cols; ++k) b->data()[k] = u(random);
+  for (int64_t k = 0; k < rows * cols; ++k) b->mutable_data()[k] = u(random);
   return b;
 }
 
 // A lower triangular block with a strong diagonal (well conditioned).
 BlockPtr RandomLower(int64_t n, int seed) {
-  auto b = std::make_shared<Block>(*Random(n, n, seed));
+  std::shared_ptr<Block> b = Random(n, n, seed);
   for (int64_t i = 0; i < n; ++i) {
-    for (int64_t j = i + 1; j < n; ++j) b->data()[i * n + j] = 0;
-    b->data()[i * n + i] = 2 + std::abs(b->data()[i * n + i]);
+    for (int64_t j = i + 1; j < n; ++j) b->mutable_data()[i * n + j] = 0;
+    b->mutable_data()[i * n + i] = 2 + std::abs(b->data()[i * n + i]);
   }
   return b;
 }
@@ -46,7 +46,7 @@ Block Reference(const Block* c, const Block& a, const Block& b, double sign,
       for (int64_t x = 0; x < k; ++x) {
         sum += sign * At(a, i, x) * (transpose_b ? At(b, j, x) : At(b, x, j));
       }
-      out.data()[i * n + j] = sum;
+      out.mutable_data()[i * n + j] = sum;
     }
   }
   return out;
@@ -97,9 +97,9 @@ TEST(KernelsTest, TrsmSolvesBothSides) {
 
 TEST(KernelsTest, CholOfANonSpdBlockFailsWithLapacksMessage) {
   auto a = std::make_shared<Block>(3, 3);
-  a->data()[0] = 1;
-  a->data()[4] = -1;  // second leading minor negative
-  a->data()[8] = 1;
+  a->mutable_data()[0] = 1;
+  a->mutable_data()[4] = -1;  // second leading minor negative
+  a->mutable_data()[8] = 1;
   EXPECT_TRUE(ThrowsError([&] { RunKernel("chol", {a}); },
                           ErrorCode::kTaskFailed,
                           {"dpotrf", "order 2", "not positive definite"}));
@@ -129,17 +129,18 @@ TEST(KernelsTest, BadCallsAreClearErrors) {
 
 TEST(BlockTest, ParseChecksHeaderSizeAndShape) {
   Block b(2, 3);
-  b.data()[5] = 42;
-  Block back = Block::Parse(b.bytes(), "k", 2, 3);
+  b.mutable_data()[5] = 42;
+  Block back = Block::Parse(std::string(b.bytes()), "k", 2, 3);
   EXPECT_EQ(back.data()[5], 42);
   EXPECT_TRUE(ThrowsError([&] { Block::Parse("garbage", "m/blocks/0_0"); },
                           ErrorCode::kCorruption,
                           {"m/blocks/0_0", "bad header"}));
-  EXPECT_TRUE(ThrowsError([&] { Block::Parse(b.bytes().substr(0, 40), "key"); },
-                          ErrorCode::kCorruption,
-                          {"key", "does not match its shape 2x3"}));
-  EXPECT_TRUE(ThrowsError([&] { Block::Parse(b.bytes(), "key", 3, 3); },
-                          ErrorCode::kCorruption, {"key", "expected 3x3"}));
+  EXPECT_TRUE(ThrowsError(
+      [&] { Block::Parse(std::string(b.bytes().substr(0, 40)), "key"); },
+      ErrorCode::kCorruption, {"key", "does not match its shape 2x3"}));
+  EXPECT_TRUE(
+      ThrowsError([&] { Block::Parse(std::string(b.bytes()), "key", 3, 3); },
+                  ErrorCode::kCorruption, {"key", "expected 3x3"}));
 }
 
 }  // namespace
