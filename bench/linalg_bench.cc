@@ -2,7 +2,7 @@
 // many threads as tern has loops, and ScaLAPACK's pdpotrf on as many MPI
 // ranks, in the same run on the same matrices (medians of --runs runs).
 //
-//   build/bench/linalg_bench [--chol-n 16384] [--gemm-n 8192] [--block 2048]
+//   build/bench/linalg_bench [--chol-n 16384] [--gemm-n 8192] [--block 2731]
 //       [--gemm-block 4096] [--loops 2] [--runs 3] [--dir /dev/shm] [--skip
 //       chol|gemm|scalapack]
 //
@@ -35,7 +35,7 @@ using Clock = std::chrono::steady_clock;
 struct Args {
   int64_t chol_n = 16384;
   int64_t gemm_n = 8192;
-  int64_t block = 2048;       // Cholesky's
+  int64_t block = 2731;       // Cholesky's: 6 x 6 blocks at n = 16384
   int64_t gemm_block = 4096;  // GEMM's
   int loops = 2;
   int runs = 3;

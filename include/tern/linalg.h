@@ -131,12 +131,13 @@ struct RunOptions {
   // Renewed by a heartbeat while the kernel runs, without limit.
   std::chrono::milliseconds lease{10000};
   // Bytes of blocks each loop keeps in memory after reading or writing them,
-  // so that the next task reading them skips the store. Small by default:
+  // so that the next task reading them skips the store. Moderate by default:
   // on the file store a read maps the block rather than copying it, so a
-  // miss costs little, while every cached block a loop wrote holds its own
-  // memory, whose first use costs page faults (measured at n = 16384:
-  // 256 MiB was as fast as 1 GiB or faster).
-  int64_t cache_bytes = int64_t{256} << 20;
+  // miss costs little, while every cached block a loop wrote holds heap
+  // whose first use costs page faults (at n = 16384, 256 MiB to 1 GiB were
+  // within noise of each other; 1 GiB was slower before loops deleted dead
+  // intermediates from their caches).
+  int64_t cache_bytes = int64_t{512} << 20;
   // Where the result goes; empty: "linalg/<run id>/out".
   std::string out_prefix;
   // Keep the intermediate blocks (trailing matrix versions) and the run's
