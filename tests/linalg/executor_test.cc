@@ -178,8 +178,9 @@ std::vector<pid_t> Descendants(pid_t root) {
   return found;
 }
 
-// Runs Cholesky of a while a thread SIGKILLs a random worker process every
-// 100-300 ms. Returns the factor; *kills counts the processes killed.
+// Runs Cholesky of a while a thread SIGKILLs a random worker process 30 ms
+// in (so that even a short run sees a kill) and every 100-300 ms after.
+// Returns the factor; *kills counts the processes killed.
 BigMatrix CholeskyUnderKills(Executor& ex, const BigMatrix& a,
                              const RunOptions& options, RunStats* stats,
                              int* kills_out) {
@@ -187,9 +188,8 @@ BigMatrix CholeskyUnderKills(Executor& ex, const BigMatrix& a,
   std::atomic<int> kills{0};
   std::thread killer([&] {
     std::mt19937 random(42);
-    while (!done) {
-      std::this_thread::sleep_for(
-          std::chrono::milliseconds(100 + random() % 200));
+    for (int pause_ms = 30; !done; pause_ms = 100 + random() % 200) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
       std::vector<pid_t> victims = Descendants(getpid());
       if (victims.empty() || done) continue;
       if (kill(victims[random() % victims.size()], SIGKILL) == 0) ++kills;
@@ -255,7 +255,7 @@ TEST_F(LinalgExecutorTest, WorkersKilledMidCholeskyStillGiveTheRightResult) {
 // nor leave blocks behind.
 TEST_F(LinalgExecutorTest, KilledLoopsDeletingIntermediatesStillGiveTheResult) {
   Executor ex(Options());
-  BigMatrix a = RandomSpd(ex, "a", 600, 50, 6);  // 12 x 12 blocks, 364 tasks
+  BigMatrix a = RandomSpd(ex, "a", 700, 50, 6);  // 14 x 14 blocks, 560 tasks
   RunOptions options;
   options.lease = std::chrono::milliseconds(500);
   RunStats stats;
