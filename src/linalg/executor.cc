@@ -15,6 +15,7 @@
 #include "tern/coordinator.h"
 #include "tern/errors.h"
 #include "tern/object_store.h"
+#include "util/host_name.h"
 #include "util/process_memory.h"
 #include "util/random_id.h"
 
@@ -312,8 +313,11 @@ class Loop {
 
   LoopStats Run() {
     auto lease = std::chrono::milliseconds(spec_.lease_ms);
+    coordinator_->Put(host_prefix_ + "loop/" + LoopKey(), "1");
+    coordinator_->DeletePrefix(IdleKey());  // a restarted loop's stale mark
     while (!Finished()) {
       auto [queue, messages] = Next(lease);
+      MarkIdle(messages.empty());
       for (const LeasedMessage& message : messages) {
         auto start = Clock::now();
         {
@@ -341,6 +345,34 @@ class Loop {
     }
     std::string own = names_.LoopQueue(index_);
     return {own, coordinator_->Lease(own, 1, lease, Millis(20))};
+  }
+
+  // Loops waiting for work lend their cores to the loops of their host
+  // that run kernels: at the DAG's serial start and end, where one chain of
+  // tasks runs alone, its kernels get every core of the host rather than
+  // one. Loops register under the host's name and mark themselves idle
+  // while they wait; a kernel takes 1 + the idle loops' threads, never more
+  // than the cores the host's busy loops leave. A lender wakes for work the
+  // borrower releases after its kernel, so the two rarely overlap.
+  std::string LoopKey() const { return std::to_string(index_) + "."; }
+  std::string IdleKey() const { return host_prefix_ + "idle/" + LoopKey(); }
+
+  void MarkIdle(bool idle) {
+    if (idle == idle_) return;
+    if (idle) {
+      coordinator_->Put(IdleKey(), "1");
+    } else {
+      coordinator_->DeletePrefix(IdleKey());
+    }
+    idle_ = idle;
+  }
+
+  int BlasThreads() {
+    int idle = int(coordinator_->ListKeys(host_prefix_ + "idle/").size());
+    int loops = int(coordinator_->ListKeys(host_prefix_ + "loop/").size());
+    int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+    int busy = std::max(1, loops - idle);
+    return 1 + std::clamp(std::min(idle, cores - busy), 0, cores - 1);
   }
 
   bool Finished() {
@@ -372,6 +404,7 @@ class Loop {
     start = Clock::now();
     std::optional<Block> output;
     try {
+      UseBlasThreads(BlasThreads());
       output = RunKernel(call.kernel, inputs);
     } catch (const Error& e) {
       coordinator_->PutIfAbsent(names_.Failure(),
@@ -468,11 +501,13 @@ class Loop {
   std::unique_ptr<Coordinator> coordinator_;
   BlockIo io_;
   LoopStats stats_;
+  const std::string host_prefix_ = names_.prefix + "host/" + HostName() + "/";
+  bool idle_ = false;
 };
 
 LoopStats RunLoop(int index, RunSpec spec) {
   KeepFreedMemoryMapped();
-  UseOneBlasThread();
+  UseBlasThreads(1);
   return Loop(index, spec).Run();
 }
 

@@ -238,6 +238,6 @@ Block RunKernel(std::string_view kernel, const std::vector<BlockPtr>& inputs) {
   return found->second.run(kernel, inputs);
 }
 
-void UseOneBlasThread() { openblas_set_num_threads(1); }
+void UseBlasThreads(int threads) { openblas_set_num_threads(threads); }
 
 }  // namespace tern::linalg

@@ -74,7 +74,8 @@ using BlockPtr = std::shared_ptr<const Block>;
 // LAPACK's message.
 Block RunKernel(std::string_view kernel, const std::vector<BlockPtr>& inputs);
 
-// Makes OpenBLAS in this process single-threaded: a loop task is one core.
-void UseOneBlasThread();
+// Makes OpenBLAS in this process use `threads` threads: one for a loop's
+// own core, more while other loops on the host lend theirs.
+void UseBlasThreads(int threads);
 
 }  // namespace tern::linalg

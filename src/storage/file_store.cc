@@ -35,6 +35,7 @@
 
 #include "storage/stores.h"
 #include "tern/errors.h"
+#include "util/host_name.h"
 
 namespace tern {
 namespace {
@@ -104,12 +105,6 @@ std::string ReadAt(int fd, uint64_t offset, uint64_t length,
   }
   out.resize(done);
   return out;
-}
-
-std::string HostName() {
-  char name[256] = {};
-  if (gethostname(name, sizeof(name) - 1) != 0) return "host";
-  return name;
 }
 
 // A name no other thread or process (on any host sharing the directory) uses.
