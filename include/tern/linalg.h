@@ -164,6 +164,9 @@ struct RunStats {
   double write_seconds = 0;  // of which writes
   uint64_t blocks_read = 0;  // input blocks a kernel needed
   uint64_t cache_hits = 0;   // of which a loop had in memory
+  // Intermediate blocks the client deleted after the run: loops delete each
+  // one once its reader is done, so only those of killed loops are left.
+  uint64_t intermediates_swept = 0;
   double busy_core_seconds = 0;
   double reserved_core_seconds = 0;
 };

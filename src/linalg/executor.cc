@@ -95,14 +95,8 @@ int HomeLoop(const BoundProgram& program, const Task& task, int loops) {
   std::vector<BlockRef> outputs = program.Call(task).outputs;
   if (outputs.empty()) return 0;
   const std::vector<int64_t>& index = outputs.front().index;
-  int64_t i = index.empty() ? 0 : index[0];
-  int64_t j = index.size() < 2 ? 0 : index[1];
-  int p = 1;  // grid rows: the largest divisor of loops up to its root
-  for (int d = 1; d * d <= loops; ++d) {
-    if (loops % d == 0) p = d;
-  }
-  int q = loops / p;
-  return int((i % p) * q + j % q);
+  return BlockOwner(index.empty() ? 0 : index[0],
+                    index.size() < 2 ? 0 : index[1], loops);
 }
 
 // Enqueues tasks on their home loops' queues.
@@ -368,11 +362,10 @@ class Loop {
   }
 
   int BlasThreads() {
-    int idle = int(coordinator_->ListKeys(host_prefix_ + "idle/").size());
-    int loops = int(coordinator_->ListKeys(host_prefix_ + "loop/").size());
-    int cores = int(std::max(1u, std::thread::hardware_concurrency()));
-    int busy = std::max(1, loops - idle);
-    return 1 + std::clamp(std::min(idle, cores - busy), 0, cores - 1);
+    return BlasThreadsToUse(
+        int(coordinator_->ListKeys(host_prefix_ + "idle/").size()),
+        int(coordinator_->ListKeys(host_prefix_ + "loop/").size()),
+        int(std::max(1u, std::thread::hardware_concurrency())));
   }
 
   bool Finished() {
@@ -561,13 +554,29 @@ std::optional<std::string> SuperviseLoops(Executor& ex, const RunSpec& spec,
   return coordinator.Get(names.Failure());
 }
 
-void DeleteIntermediates(ObjectStore& store, const std::string& run) {
-  for (const std::string& key : store.List("linalg/" + run + "/")) {
-    store.Delete(key);
-  }
+// Deletes what the loops left of a run's intermediate blocks; returns how
+// many there were.
+uint64_t DeleteIntermediates(ObjectStore& store, const std::string& run) {
+  std::vector<std::string> keys = store.List("linalg/" + run + "/");
+  for (const std::string& key : keys) store.Delete(key);
+  return keys.size();
 }
 
 }  // namespace
+
+int BlockOwner(int64_t i, int64_t j, int loops) {
+  int p = 1;  // grid rows: the largest divisor of loops up to its root
+  for (int d = 1; d * d <= loops; ++d) {
+    if (loops % d == 0) p = d;
+  }
+  int q = loops / p;
+  return int((i % p) * q + j % q);
+}
+
+int BlasThreadsToUse(int idle_loops, int loops_on_host, int cores) {
+  int busy = std::max(1, loops_on_host - idle_loops);
+  return 1 + std::clamp(std::min(idle_loops, cores - busy), 0, cores - 1);
+}
 
 void RunProgram(Executor& ex, const Program& program,
                 const std::map<std::string, int64_t>& parameters,
@@ -583,9 +592,8 @@ void RunProgram(Executor& ex, const Program& program,
                parameters,
                {},
                options.lease.count(),
-               options.cache_bytes,
-               1,
-               options.keep_intermediates};
+               options.cache_bytes};
+  spec.keep_intermediates = options.keep_intermediates;
   std::vector<std::string> input_names = program.InputArrays();
   std::vector<std::string> output_names = program.OutputArrays();
   if (input_names.size() != inputs.size() ||
@@ -617,8 +625,8 @@ void RunProgram(Executor& ex, const Program& program,
   int64_t completed = coordinator->Add(names.Completed(), 0);
   stats.tasks_run = uint64_t(coordinator->Add(names.KernelsRun(), 0));
   if (!options.keep_intermediates) {
-    DeleteIntermediates(inputs.empty() ? outputs[0].store() : inputs[0].store(),
-                        spec.run);
+    stats.intermediates_swept = DeleteIntermediates(
+        inputs.empty() ? outputs[0].store() : inputs[0].store(), spec.run);
     coordinator->DeletePrefix(names.prefix);
   }
   if (failure) {

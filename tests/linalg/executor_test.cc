@@ -2,6 +2,8 @@
 // precision on sizes that are not multiples of the block, GEMM against
 // cblas_dgemm, a non-SPD matrix named in the error, worker processes killed
 // mid-Cholesky, and the Redis + S3 deployment.
+#include "linalg/executor.h"
+
 #include <cblas.h>
 #include <dirent.h>
 #include <signal.h>
@@ -43,6 +45,29 @@ class LinalgExecutorTest : public testing_support::ExecutorTest {
   }
 };
 
+TEST(LoopPlacementTest, BlocksAreDealtBlockCyclicallyOverAGridOfLoops) {
+  for (int64_t i = 0; i < 6; ++i) {
+    for (int64_t j = 0; j < 6; ++j) {
+      EXPECT_EQ(BlockOwner(i, j, 1), 0);
+      EXPECT_EQ(BlockOwner(i, j, 2), j % 2);                // 1 x 2
+      EXPECT_EQ(BlockOwner(i, j, 4), (i % 2) * 2 + j % 2);  // 2 x 2
+      EXPECT_EQ(BlockOwner(i, j, 6), (i % 2) * 3 + j % 3);  // 2 x 3
+      EXPECT_EQ(BlockOwner(i, j, 7), j % 7);                // 1 x 7
+    }
+  }
+}
+
+TEST(LoopPlacementTest, KernelsBorrowOnlyTheCoresOfIdleLoops) {
+  EXPECT_EQ(BlasThreadsToUse(0, 2, 2), 1);  // both loops busy
+  EXPECT_EQ(BlasThreadsToUse(1, 2, 2), 2);  // the other waits
+  EXPECT_EQ(BlasThreadsToUse(3, 4, 4), 4);
+  EXPECT_EQ(BlasThreadsToUse(1, 4, 4), 2);
+  EXPECT_EQ(BlasThreadsToUse(1, 3, 2), 1);  // more loops than cores
+  EXPECT_EQ(BlasThreadsToUse(2, 3, 2), 2);
+  EXPECT_EQ(BlasThreadsToUse(0, 0, 2), 1);  // before any loop registered
+  EXPECT_EQ(BlasThreadsToUse(5, 6, 1), 1);  // one core
+}
+
 TEST_F(LinalgExecutorTest, CholeskyResidualIsNearMachinePrecision) {
   Executor ex(Options());
   BigMatrix a = RandomSpd(ex, "a", 500, 128, 11);  // 4 x 4 blocks, edge 116
@@ -56,8 +81,10 @@ TEST_F(LinalgExecutorTest, CholeskyResidualIsNearMachinePrecision) {
   EXPECT_GE(stats.tasks_run, stats.tasks);
   EXPECT_GT(stats.busy_core_seconds, 0);
   EXPECT_GE(stats.reserved_core_seconds, stats.busy_core_seconds);
-  // Intermediates are gone; the input and the result stay.
+  // Intermediates are gone, deleted by the loops as they went (none was
+  // left for the client's sweep); the input and the result stay.
   EXPECT_TRUE(a.store().List("linalg/" + stats.run_id + "/").empty());
+  EXPECT_EQ(stats.intermediates_swept, 0u);
 }
 
 TEST_F(LinalgExecutorTest, GemmMatchesBlas) {
